@@ -1,0 +1,45 @@
+/**
+ * @jest-config-loader ts-node
+ * @jest-config-loader-options {"transpileOnly": true}
+ */
+import type { Config } from "jest";
+
+// Without this flag jest + @swc/jest silently fall back to CommonJS, which changes what
+// Function.prototype.toString returns for bundled methods. Fail loudly instead.
+if (!process.env.NODE_OPTIONS?.includes("--experimental-vm-modules")) {
+  throw new Error(
+    "run jest through `npm test` or `npm run test:ci` (they set NODE_OPTIONS=--experimental-vm-modules)",
+  );
+}
+
+const config: Config = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/packages", "<rootDir>/examples"],
+  testMatch: ["**/test/**/*.test.ts"],
+  // Under jest's ESM loader the import order of reflect-metadata before tsyringe is not reliable.
+  setupFiles: ["reflect-metadata"],
+  extensionsToTreatAsEsm: [".ts"],
+  moduleNameMapper: {
+    "^@trace-ts/core/testing$": "<rootDir>/packages/core/src/testing/index.ts",
+    "^@trace-ts/([^/]+)$": "<rootDir>/packages/$1/src/index.ts",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
+  transform: {
+    "^.+\\.ts$": [
+      "@swc/jest",
+      {
+        jsc: {
+          parser: { syntax: "typescript", decorators: true },
+          transform: { decoratorVersion: "2023-11" },
+          target: "es2022",
+          keepClassNames: true,
+        },
+        module: { type: "es6" },
+        sourceMaps: "inline",
+      },
+    ],
+  },
+  coverageProvider: "v8",
+  testTimeout: 30_000,
+};
+export default config;

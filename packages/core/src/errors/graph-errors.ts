@@ -1,0 +1,83 @@
+import { TraceError } from "./trace-error.js";
+
+/** An option had the wrong type or an unknown name. */
+export class InvalidOptionError extends TraceError {
+  /** Name of the offending option, e.g. `trainable`. */
+  readonly option: string;
+  /**
+   * @param where the function or class that received the option, e.g. `node()`
+   * @param option the option's name
+   * @param problem what is wrong with it
+   */
+  constructor(where: string, option: string, problem: string) {
+    super("INVALID_OPTION", `${where}: option '${option}' ${problem}`);
+    this.option = option;
+  }
+}
+
+/** A function that needs a traced `Node` received something else. */
+export class NotANodeError extends TraceError {
+  /**
+   * @param where the function that was called, e.g. `backward()`
+   * @param received the value it got instead of a node
+   */
+  constructor(where: string, received: unknown) {
+    super(
+      "NOT_A_NODE",
+      `${where} needs a Node but received ${describeValue(received)}; wrap values with node(value) or pass the node an operation returned`,
+    );
+  }
+}
+
+/** Feedback passed to `backward()` was not a string, number, boolean or plain object. */
+export class InvalidFeedbackError extends TraceError {
+  /** @param received the rejected feedback value */
+  constructor(received: unknown) {
+    super(
+      "INVALID_FEEDBACK",
+      `backward() feedback must be a string, number, boolean or plain object, not ${describeValue(received)}${
+        received !== null && typeof received === "object" && "data" in received
+          ? " (pass node.data to send a node's value)"
+          : ""
+      }`,
+    );
+  }
+}
+
+/** `backward()` was called a second time on an output without `retainGraph`. */
+export class BackwardTwiceError extends TraceError {
+  /** @param outputName the output node's name */
+  constructor(outputName: string) {
+    super(
+      "BACKWARD_TWICE",
+      `${outputName} already received feedback through backward(). Pass { retainGraph: true } to the first backward() call to send feedback to it again, or call zeroFeedback() on it (or on the optimizer) first.`,
+    );
+  }
+}
+
+/** A propagator returned something `backward()` cannot use. */
+export class PropagatorError extends TraceError {
+  /**
+   * @param propagatorName the propagator's `name`
+   * @param nodeName the node being propagated when it went wrong
+   * @param problem what the propagator returned and what was expected
+   */
+  constructor(propagatorName: string, nodeName: string, problem: string) {
+    super("PROPAGATOR_RESULT", `propagator '${propagatorName}' at ${nodeName}: ${problem}`);
+  }
+}
+
+/** Short, safe description of a value for error messages (never prints large contents). */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return `a function (${value.name || "anonymous"})`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === "object") {
+    const ctor = (value as object).constructor?.name;
+    return ctor && ctor !== "Object" ? `an instance of ${ctor}` : "a plain object";
+  }
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `the ${typeof value} ${String(value)}`;
+}

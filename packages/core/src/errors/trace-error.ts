@@ -1,0 +1,19 @@
+/**
+ * Base class of every error trace-ts throws on purpose. `code` is stable across releases and is
+ * what programs should branch on; `message` is for people and says what to do.
+ */
+export class TraceError extends Error {
+  /** Stable machine-readable identifier of the error kind, e.g. `BACKWARD_TWICE`. */
+  readonly code: string;
+
+  /**
+   * @param code stable identifier of the error kind
+   * @param message what went wrong and what to do about it
+   * @param options standard `ErrorOptions` (`cause`)
+   */
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}

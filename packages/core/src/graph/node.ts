@@ -1,0 +1,481 @@
+import type { BackwardOptions } from "../backward/backward.js";
+import { backward } from "../backward/backward.js";
+import type { Feedback, FeedbackRecord, ReceivedFeedback } from "../backward/feedback.js";
+import * as arith from "../ops/arithmetic.js";
+import * as coll from "../ops/collection.js";
+import * as cmp from "../ops/comparison.js";
+import * as logic from "../ops/logic.js";
+import * as misc from "../ops/misc.js";
+import * as str from "../ops/string.js";
+import { currentTraceState } from "./context.js";
+
+/** A value or a node holding such a value: what every operation accepts. */
+export type MaybeNode<T> = T | Node<T>;
+
+/** The plain value type behind a `MaybeNode`. */
+export type Unwrap<X> = X extends Node<infer T> ? T : X;
+
+/**
+ * Metadata attached to a node. Operations set `op`; `bundle` adds details of the function it
+ * wraps; trainable source-code parameters set `code`.
+ */
+export interface NodeInfo {
+  /** Name of the operation that produced a MessageNode (`add`, `callLLM`, a bundled function). */
+  readonly op?: string;
+  /** True for a ParameterNode whose value is the source code of a function. */
+  readonly code?: boolean;
+  /** Anything else a subsystem wants to remember about the node. */
+  readonly [key: string]: unknown;
+}
+
+/** Options common to every node constructor. */
+export interface NodeInit {
+  /** Base of the node's name; the index is appended (`prompt` → `prompt:0`, key `prompt0`). */
+  readonly name?: string;
+  /** What the value is, shown to optimizers. */
+  readonly description?: string;
+  /** Metadata (see `NodeInfo`). */
+  readonly info?: NodeInfo;
+}
+
+let nextNodeId = 0;
+const WEAK_COMPACT_MIN = 16;
+
+/**
+ * A traced value. Nodes form a DAG through `parents` (the inputs an operation read); feedback
+ * flows backward along those edges. A node without parents is a root: a constant input or a
+ * `ParameterNode`.
+ *
+ * A node's children are held weakly, so a long-lived node (a parameter used in every forward
+ * pass) does not keep past graphs alive; there is no global list of nodes either.
+ */
+export class Node<T = unknown> {
+  /** Process-unique, increasing identifier (creation order). */
+  readonly id: number;
+  /** Human-readable unique name, `base:index` (e.g. `add:3`). */
+  readonly name: string;
+  /** Identifier the optimizer's model sees and answers with (e.g. `add3`); unique per naming scope. */
+  readonly key: string;
+  /** What the value is, shown to optimizers. */
+  description: string;
+  /** The inputs this node was computed from (empty for roots). */
+  readonly parents: readonly Node[];
+  /** Length of the longest path from a root: 0 for roots, 1 + the maximum parent level otherwise. */
+  readonly level: number;
+  /** Metadata (see `NodeInfo`). */
+  readonly info: NodeInfo;
+  /** @internal The value; read through `data`. */
+  _data: T;
+  #children: WeakRef<Node>[] | undefined;
+  #compactAt = WEAK_COMPACT_MIN;
+  #feedback: ReceivedFeedback[] | undefined;
+  #backwarded = false;
+
+  /**
+   * Prefer `node(value, options)`. Operations build `MessageNode`s.
+   *
+   * @param value the wrapped value
+   * @param init name base, description and metadata
+   * @param parents the nodes this one was computed from
+   */
+  constructor(value: T, init: NodeInit = {}, parents: readonly Node[] = []) {
+    this.id = nextNodeId++;
+    const { name, key } = currentTraceState().names.allocate(init.name ?? defaultBaseName(value));
+    this.name = name;
+    this.key = key;
+    this.description = init.description ?? "";
+    this.info = init.info ?? {};
+    this._data = value;
+    this.parents = parents;
+    let level = 0;
+    for (const p of parents) {
+      if (p.level >= level) level = p.level + 1;
+      p.#addChild(this);
+    }
+    this.level = level;
+  }
+
+  /**
+   * The wrapped value. Inside a bundled function body, reading the data of a node that was not
+   * passed in as an input is an undeclared dependency (see `bundle`).
+   */
+  get data(): T {
+    const observer = currentTraceState().readObserver;
+    if (observer !== undefined) observer.onRead(this);
+    return this._data;
+  }
+
+  /** The nodes computed from this one that are still alive (held weakly). */
+  get children(): Node[] {
+    const out: Node[] = [];
+    if (this.#children)
+      for (const ref of this.#children) {
+        const child = ref.deref();
+        if (child !== undefined) out.push(child);
+      }
+    return out;
+  }
+
+  /** True when the node has no parents. */
+  get isRoot(): boolean {
+    return this.parents.length === 0;
+  }
+
+  /** True when no live node was computed from this one. */
+  get isLeaf(): boolean {
+    if (this.#children) for (const ref of this.#children) if (ref.deref() !== undefined) return false;
+    return true;
+  }
+
+  /** Whether an optimizer may change this node's value (only trainable `ParameterNode`s). */
+  get trainable(): boolean {
+    return false;
+  }
+
+  /** Feedback this node received from backward calls (see `backward`). */
+  get feedback(): readonly ReceivedFeedback[] {
+    return this.#feedback ?? [];
+  }
+
+  /** The distinct backward calls that reached this node, oldest first. */
+  feedbackRecords(): FeedbackRecord[] {
+    const seen = new Set<FeedbackRecord>();
+    for (const f of this.feedback) seen.add(f.record);
+    return [...seen].sort((a, b) => a.id - b.id);
+  }
+
+  /** Whether `backward()` was called on this node without `retainGraph` since its last reset. */
+  get backwarded(): boolean {
+    return this.#backwarded;
+  }
+
+  /**
+   * Sends feedback backward from this node; same as `backward(this, feedback, options)`.
+   * @returns the record of this backward call
+   */
+  backward(feedback: Feedback, options?: BackwardOptions): FeedbackRecord {
+    return backward(this, feedback, options);
+  }
+
+  /** Forgets all feedback this node received and allows `backward()` on it again. */
+  zeroFeedback(): void {
+    this.#feedback = undefined;
+    this.#backwarded = false;
+  }
+
+  /** @internal Stores feedback that reached this node. */
+  _receive(entry: ReceivedFeedback): void {
+    (this.#feedback ??= []).push(entry);
+  }
+
+  /** @internal Marks this node as an output that backward() consumed. */
+  _markBackwarded(): void {
+    this.#backwarded = true;
+  }
+
+  #addChild(child: Node): void {
+    const list = (this.#children ??= []);
+    list.push(new WeakRef(child));
+    if (list.length > this.#compactAt) {
+      // drop references to collected children; amortized O(1) per edge
+      this.#children = list.filter((r) => r.deref() !== undefined);
+      this.#compactAt = Math.max(WEAK_COMPACT_MIN, this.#children.length * 2);
+    }
+  }
+
+  /** `Node(name)`; the value is not printed (it may be large). */
+  toString(): string {
+    return `${this.constructor.name}(${this.name})`;
+  }
+
+  // ---- fluent operations (each records the same node as the `ops` function of that name) ----
+
+  /** `ops.add(this, y)`: sum of numbers or concatenation with a string. */
+  add(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+  add(this: Node<string>, y: MaybeNode<unknown>): MessageNode<string>;
+  add(this: Node, y: MaybeNode<unknown>): MessageNode<unknown> {
+    return arith.add(this as Node<number>, y as number);
+  }
+  /** `ops.subtract(this, y)`. */
+  subtract(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return arith.subtract(this, y);
+  }
+  /** `ops.multiply(this, y)`. */
+  multiply(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return arith.multiply(this, y);
+  }
+  /** `ops.divide(this, y)`. */
+  divide(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return arith.divide(this, y);
+  }
+  /** `ops.mod(this, y)`. */
+  mod(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return arith.mod(this, y);
+  }
+  /** `ops.neg(this)`. */
+  neg(this: Node<number>): MessageNode<number> {
+    return arith.neg(this);
+  }
+  /** `ops.eq(this, y)`: strict equality. */
+  eq(y: MaybeNode<unknown>): MessageNode<boolean> {
+    return cmp.eq(this, y);
+  }
+  /** `ops.neq(this, y)`: strict inequality. */
+  neq(y: MaybeNode<unknown>): MessageNode<boolean> {
+    return cmp.neq(this, y);
+  }
+  /** `ops.lt(this, y)`. */
+  lt(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean> {
+    return cmp.lt(this, y);
+  }
+  /** `ops.le(this, y)`. */
+  le(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean> {
+    return cmp.le(this, y);
+  }
+  /** `ops.gt(this, y)`. */
+  gt(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean> {
+    return cmp.gt(this, y);
+  }
+  /** `ops.ge(this, y)`. */
+  ge(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean> {
+    return cmp.ge(this, y);
+  }
+  /** `ops.not(this)`. */
+  not(): MessageNode<boolean> {
+    return logic.not(this);
+  }
+  /** `ops.getItem(this, key)`: element of an array, property of an object, or entry of a Map. */
+  getItem<K extends keyof T>(key: MaybeNode<K>): MessageNode<T[K]> {
+    return coll.getItem(this, key);
+  }
+  /** `ops.getAttr(this, name)`: a property of an object. */
+  getAttr<K extends keyof T & string>(name: MaybeNode<K>): MessageNode<T[K]> {
+    return misc.getAttr(this, name);
+  }
+  /** `ops.len(this)`: length of a string or array, size of a Map or Set, key count of an object. */
+  len(): MessageNode<number> {
+    return coll.len(this);
+  }
+  /** `ops.concat(this, y)`: string concatenation. */
+  concat(this: Node<string>, y: MaybeNode<unknown>): MessageNode<string> {
+    return str.concat(this, y);
+  }
+  /** `ops.split(this, separator)`. */
+  split(this: Node<string>, separator: MaybeNode<string>): MessageNode<string[]> {
+    return str.split(this, separator);
+  }
+  /** `ops.join(this, separator)`. */
+  join(this: Node<readonly unknown[]>, separator: MaybeNode<string>): MessageNode<string> {
+    return str.join(this, separator);
+  }
+  /** `ops.replace(this, pattern, replacement)`: replaces every occurrence. */
+  replace(
+    this: Node<string>,
+    pattern: MaybeNode<string>,
+    replacement: MaybeNode<string>,
+  ): MessageNode<string> {
+    return str.replace(this, pattern, replacement);
+  }
+  /** `ops.trim(this)`. */
+  trim(this: Node<string>): MessageNode<string> {
+    return str.trim(this);
+  }
+  /** `ops.lower(this)`. */
+  lower(this: Node<string>): MessageNode<string> {
+    return str.lower(this);
+  }
+  /** `ops.upper(this)`. */
+  upper(this: Node<string>): MessageNode<string> {
+    return str.upper(this);
+  }
+  /** `ops.call(this, ...args)`: calls the function this node holds. */
+  call<A extends unknown[], R>(
+    this: Node<(...args: A) => R>,
+    ...args: { [I in keyof A]: MaybeNode<A[I]> }
+  ): MessageNode<R> {
+    return misc.call(this, ...args);
+  }
+  /** `ops.clone(this)`: a deep copy as a new node. */
+  clone(): MessageNode<T> {
+    return misc.clone(this);
+  }
+}
+
+/** Options of a `ParameterNode`. */
+export interface ParameterInit extends NodeInit {
+  /** Whether optimizers may change it (default true). */
+  readonly trainable?: boolean;
+  /** A rule the value must keep, shown to optimizers (e.g. "a number between 0 and 1"). */
+  readonly constraint?: string;
+  /**
+   * Checks a candidate value before an optimizer applies it; throws (or returns an error message)
+   * to reject it. `bundle` installs one for code parameters that compiles the new source.
+   */
+  readonly validate?: (candidate: unknown) => string | undefined | void;
+}
+
+/**
+ * A leaf whose value an optimizer may change: a prompt, a number, a configuration object, or the
+ * source code of a bundled function.
+ */
+export class ParameterNode<T = unknown> extends Node<T> {
+  /** A rule the value must keep, shown to optimizers. */
+  constraint: string | undefined;
+  readonly #trainable: boolean;
+  readonly #validate: ParameterInit["validate"];
+  #version = 0;
+
+  /**
+   * Prefer `node(value, { trainable: true })`.
+   * @param value the initial value
+   * @param init name, description, constraint, trainability and validator
+   */
+  constructor(value: T, init: ParameterInit = {}) {
+    super(value, init);
+    this.#trainable = init.trainable ?? true;
+    this.constraint = init.constraint;
+    this.#validate = init.validate;
+  }
+
+  override get trainable(): boolean {
+    return this.#trainable;
+  }
+
+  /** The current value. Setting it (an optimizer's update) counts a new `version`. */
+  override get data(): T {
+    return super.data;
+  }
+  override set data(value: T) {
+    this._data = value;
+    this.#version++;
+  }
+
+  /** How many times the value has been replaced since creation. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Checks whether `candidate` may become this parameter's value.
+   * @returns undefined when acceptable, otherwise the reason it is not
+   */
+  validate(candidate: unknown): string | undefined {
+    if (!this.#validate) return undefined;
+    try {
+      const result = this.#validate(candidate);
+      return typeof result === "string" && result !== "" ? result : undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+}
+
+/** Options of a `MessageNode`. */
+export interface MessageInit extends NodeInit {
+  /** Name of the operation (used as the name base when `name` is not given). */
+  readonly op: string;
+  /** The operation's inputs by parameter name; their nodes become the parents. */
+  readonly inputs: Readonly<Record<string, Node>>;
+}
+
+/**
+ * The result of an operation. Its inputs are named after the operation's parameters
+ * (`add(x=int0, y=b0)`) and its `description` says what the operation does.
+ */
+export class MessageNode<T = unknown> extends Node<T> {
+  /** The operation's inputs by parameter name (several names may share one node). */
+  readonly inputs: Readonly<Record<string, Node>>;
+  /** Name of the operation that produced this node. */
+  readonly op: string;
+
+  /**
+   * Built by operations, `bundle` and `callLLM`; users rarely call it.
+   * @param value the operation's result
+   * @param init operation name, named inputs, description and metadata
+   */
+  constructor(value: T, init: MessageInit) {
+    const inputs = init.inputs;
+    const parents: Node[] = [];
+    for (const k in inputs) {
+      const p = inputs[k]!;
+      if (!parents.includes(p)) parents.push(p);
+    }
+    super(value, { ...init, name: init.name ?? init.op, info: { ...init.info, op: init.op } }, parents);
+    this.inputs = inputs;
+    this.op = init.op;
+  }
+}
+
+/** Options of an `ExceptionNode`. */
+export interface ExceptionInit extends MessageInit {
+  /** The error that was thrown. */
+  readonly error: unknown;
+  /** Source of the failing function with the failing line marked, when known. */
+  readonly annotatedSource?: string;
+}
+
+/**
+ * The outcome of an operation that threw. Its value is a one-line description of the error; its
+ * parents are the operation's inputs (for trainable code, including the code parameter), so the
+ * error can be sent backward as feedback like any other output.
+ */
+export class ExceptionNode extends MessageNode<string> {
+  /** The error that was thrown. */
+  readonly error: unknown;
+  /** Source of the failing function with the failing line marked, when known. */
+  readonly annotatedSource: string | undefined;
+
+  /**
+   * @param init operation name, inputs, the error and optionally the annotated failing source
+   */
+  constructor(init: ExceptionInit) {
+    super(describeError(init.error), {
+      ...init,
+      name: init.name ?? "exception",
+      description: init.description ?? `${init.op} raised an error.`,
+    });
+    this.error = init.error;
+    this.annotatedSource = init.annotatedSource;
+  }
+
+  /**
+   * Feedback text for this error: the error and, when known, the failing function's source with
+   * the failing line marked. Send it backward: `exceptionNode.backward(exceptionNode.errorFeedback())`.
+   */
+  errorFeedback(): string {
+    const head = `${this.op} threw ${this._data}`;
+    return this.annotatedSource
+      ? `${head}\n\nSource (the failing line is marked with >>):\n${this.annotatedSource}`
+      : head;
+  }
+}
+
+/** One-line `Name: message` description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return `thrown value: ${typeof error === "string" ? error : String(error)}`;
+}
+
+/** Default name base for a value: `int`, `float`, `str`, `bool`, `list`, `obj`, `fn`, `none`. */
+export function defaultBaseName(value: unknown): string {
+  switch (typeof value) {
+    case "number":
+      return Number.isInteger(value) ? "int" : "float";
+    case "string":
+      return "str";
+    case "boolean":
+      return "bool";
+    case "function":
+      return "fn";
+    case "bigint":
+      return "int";
+    case "undefined":
+      return "none";
+    case "symbol":
+      return "sym";
+    default:
+      if (value === null) return "none";
+      if (Array.isArray(value)) return "list";
+      return "obj";
+  }
+}

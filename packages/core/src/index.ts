@@ -1,0 +1,58 @@
+/**
+ * @trace-ts/core — traced values, operators, backward propagation and the problem view that
+ * optimizers read. See the package README for an overview.
+ */
+import "./polyfill.js";
+
+export { type BackwardOptions, backward, zeroFeedback } from "./backward/backward.js";
+export {
+  type Feedback,
+  type FeedbackRecord,
+  feedbackToText,
+  isFeedback,
+  type ReceivedFeedback,
+} from "./backward/feedback.js";
+export { defaultPropagator, GraphPropagator, type Propagator, SumPropagator } from "./backward/propagator.js";
+export { ExecutionError } from "./errors/execution-error.js";
+export * from "./errors/index.js";
+export {
+  currentTraceState,
+  type DataReadObserver,
+  graphScope,
+  isTracing,
+  noTrace,
+  resetNames,
+  type TraceState,
+  withTraceSlot,
+  withTraceState,
+} from "./graph/context.js";
+export { type NodeOptions, node } from "./graph/create.js";
+export { cleanBase, keyStem, NameScope } from "./graph/naming.js";
+export {
+  defaultBaseName,
+  describeError,
+  type ExceptionInit,
+  ExceptionNode,
+  type MaybeNode,
+  type MessageInit,
+  MessageNode,
+  Node,
+  type NodeInfo,
+  type NodeInit,
+  type ParameterInit,
+  ParameterNode,
+  type Unwrap,
+} from "./graph/node.js";
+export { ancestorsInTopologicalOrder } from "./graph/traverse.js";
+export { collectInputs, fmt, type InputValues, type OpSpec, ops, recordOp } from "./ops/index.js";
+export {
+  isExceptionEntry,
+  type OutputFeedback,
+  type ProblemEntry,
+  type ProblemView,
+  type ProblemViewOptions,
+  problemView,
+} from "./problem/problem-view.js";
+export { type ValueType, valueTypeOf } from "./problem/value-type.js";
+export { type DotOptions, toDot } from "./render/dot.js";
+export { type OptionKind, type OptionSchema, validateOptions } from "./util/options.js";

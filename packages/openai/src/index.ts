@@ -1,0 +1,2 @@
+/** Placeholder until this package is implemented. */
+export const PACKAGE_NAME = "@trace-ts/openai";

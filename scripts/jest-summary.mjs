@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Runs jest once and prints exactly one line `tests: N passed, N failed` (", N skipped" if any).
+// Exits non-zero on failed tests, on suites that failed to load, on a jest crash, or when no test ran.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const outFile = join(mkdtempSync(join(tmpdir(), "jest-")), "results.json");
+const jestBin = createRequire(import.meta.url).resolve("jest/bin/jest");
+const env = {
+  ...process.env,
+  NODE_OPTIONS:
+    `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules --disable-warning=ExperimentalWarning`.trim(),
+};
+const run = spawnSync(
+  process.execPath,
+  [jestBin, "--ci", "--json", `--outputFile=${outFile}`, ...process.argv.slice(2)],
+  { stdio: ["ignore", "inherit", "inherit"], env },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const r = JSON.parse(readFileSync(outFile, "utf8"));
+  passed = r.numPassedTests;
+  skipped = r.numPendingTests + r.numTodoTests;
+  // a suite that fails to import has no failed *tests*; count it
+  failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+} catch {
+  failed = 1; // jest died before writing results
+}
+console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(run.status !== 0 || failed > 0 || passed + failed === 0 ? run.status || 1 : 0);
