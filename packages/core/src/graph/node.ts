@@ -165,7 +165,8 @@ export class Node<T = unknown> {
 
   /** @internal Stores feedback that reached this node. */
   _receive(entry: ReceivedFeedback): void {
-    (this.#feedback ??= []).push(entry);
+    if (this.#feedback === undefined) this.#feedback = [];
+    this.#feedback.push(entry);
   }
 
   /** @internal Marks this node as an output that backward() consumed. */
@@ -174,7 +175,8 @@ export class Node<T = unknown> {
   }
 
   #addChild(child: Node): void {
-    const list = (this.#children ??= []);
+    if (this.#children === undefined) this.#children = [];
+    const list = this.#children;
     list.push(new WeakRef(child));
     if (list.length > this.#compactAt) {
       // drop references to collected children; amortized O(1) per edge
@@ -308,10 +310,11 @@ export interface ParameterInit extends NodeInit {
   /** A rule the value must keep, shown to optimizers (e.g. "a number between 0 and 1"). */
   readonly constraint?: string;
   /**
-   * Checks a candidate value before an optimizer applies it; throws (or returns an error message)
-   * to reject it. `bundle` installs one for code parameters that compiles the new source.
+   * Checks a candidate value before an optimizer applies it; throws, or returns a non-empty
+   * string (the reason), to reject it. `bundle` installs one for code parameters that compiles
+   * the new source.
    */
-  readonly validate?: (candidate: unknown) => string | undefined | void;
+  readonly validate?: (candidate: unknown) => unknown;
 }
 
 /**

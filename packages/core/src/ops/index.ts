@@ -3,7 +3,17 @@ import { deleteItem, entries, getItem, keys, len, push, set, values } from "./co
 import { eq, ge, gt, le, lt, neq } from "./comparison.js";
 import { fmt } from "./fmt.js";
 import { and, cond, not, or } from "./logic.js";
-import { call, clone, getAttr, identity, parseJSON, toBoolean, toJSON, toNumber, toString } from "./misc.js";
+import {
+  call,
+  clone,
+  convertToString,
+  getAttr,
+  identity,
+  parseJSON,
+  toBoolean,
+  toJSON,
+  toNumber,
+} from "./misc.js";
 import { concat, format, join, lower, replace, split, trim, upper } from "./string.js";
 
 /**
@@ -54,7 +64,7 @@ export const ops = {
   clone,
   identity,
   toNumber,
-  toString,
+  toString: convertToString,
   toBoolean,
   toJSON,
   parseJSON,

@@ -65,7 +65,7 @@ export function toNumber(x: MaybeNode<unknown>): MessageNode<number> {
 }
 
 /** `String(x)`. */
-export function toString(x: MaybeNode<unknown>): MessageNode<string> {
+export function convertToString(x: MaybeNode<unknown>): MessageNode<string> {
   return recordOp(TO_STRING, { x }, (v) => String(v.x));
 }
 
