@@ -1,0 +1,2 @@
+/** Registered benchmark suites, by name. Add one line per suite module. */
+export const suites: Record<string, () => Promise<void>> = {};
