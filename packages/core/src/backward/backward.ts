@@ -8,7 +8,7 @@ import { Node, ParameterNode } from "../graph/node.js";
 import { ancestorsInTopologicalOrder } from "../graph/traverse.js";
 import { validateOptions } from "../util/options.js";
 import { type Feedback, type FeedbackRecord, isFeedback } from "./feedback.js";
-import { defaultPropagator, type Propagator } from "./propagator.js";
+import { defaultPropagator, GraphPropagator, type Propagator } from "./propagator.js";
 
 /** Options of `backward()`. */
 export interface BackwardOptions {
@@ -57,11 +57,47 @@ export function backward(output: Node, feedback: Feedback, options: BackwardOpti
     propagator: String(propagator.name),
   });
   const order = ancestorsInTopologicalOrder([output]);
+  if (propagator.constructor === GraphPropagator) {
+    // the default propagator hands every ancestor the feedback itself: no per-edge values needed
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i]!;
+      if (retain || node instanceof ParameterNode) node._receive({ record, value: feedback });
+    }
+  } else {
+    // stored only after the whole walk succeeded, so a failing propagator leaves no partial feedback
+    const deliveries = propagateGeneric(order, output, feedback, propagator, retain);
+    for (const [node, value] of deliveries) node._receive({ record, value });
+  }
+  if (!retain) output._markBackwarded();
+  return record;
+}
+
+/**
+ * Forgets the feedback the given nodes received (usually an optimizer's parameters) and allows
+ * `backward()` on them again. Call it before each forward pass of a training loop.
+ */
+export function zeroFeedback(nodes: Iterable<Node> | Node): void {
+  if (nodes instanceof Node) {
+    nodes.zeroFeedback();
+    return;
+  }
+  for (const n of nodes) {
+    if (!(n instanceof Node)) throw new NotANodeError("zeroFeedback()", n);
+    n.zeroFeedback();
+  }
+}
+
+/** Walks children before parents, aggregating and propagating one value per edge. */
+function propagateGeneric(
+  order: readonly Node[],
+  output: Node,
+  feedback: Feedback,
+  propagator: Propagator<unknown>,
+  retain: boolean,
+): Array<[Node, unknown]> {
+  const deliveries: Array<[Node, unknown]> = [];
   const inbox = new Map<Node, unknown[]>();
   inbox.set(output, [propagator.init(output, feedback)]);
-  // stored only after the whole walk succeeded, so a failing propagator leaves no partial feedback
-  const deliveries: Array<[Node, unknown]> = [];
-
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i]!;
     const received = inbox.get(node)!;
@@ -87,22 +123,5 @@ export function backward(output: Node, feedback: Feedback, options: BackwardOpti
       else inbox.set(parent, [sent[j]]);
     }
   }
-  for (const [node, value] of deliveries) node._receive({ record, value });
-  if (!retain) output._markBackwarded();
-  return record;
-}
-
-/**
- * Forgets the feedback the given nodes received (usually an optimizer's parameters) and allows
- * `backward()` on them again. Call it before each forward pass of a training loop.
- */
-export function zeroFeedback(nodes: Iterable<Node> | Node): void {
-  if (nodes instanceof Node) {
-    nodes.zeroFeedback();
-    return;
-  }
-  for (const n of nodes) {
-    if (!(n instanceof Node)) throw new NotANodeError("zeroFeedback()", n);
-    n.zeroFeedback();
-  }
+  return deliveries;
 }

@@ -29,6 +29,24 @@ export class NotANodeError extends TraceError {
   }
 }
 
+/** A function that needs a `ParameterNode` (e.g. an optimizer's parameter list) received something else. */
+export class NotAParameterError extends TraceError {
+  /**
+   * @param where the function that was called
+   * @param received what it got instead
+   */
+  constructor(where: string, received: unknown) {
+    super(
+      "NOT_A_PARAMETER",
+      `${where} needs ParameterNodes but received ${
+        received !== null && typeof received === "object" && "name" in received
+          ? `${String((received as { name: unknown }).name)}, which is not a parameter`
+          : describeValue(received)
+      }; create parameters with node(value, { trainable: true })`,
+    );
+  }
+}
+
 /** Feedback passed to `backward()` was not a string, number, boolean or plain object. */
 export class InvalidFeedbackError extends TraceError {
   /** @param received the rejected feedback value */

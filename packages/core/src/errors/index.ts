@@ -4,6 +4,7 @@ export {
   InvalidFeedbackError,
   InvalidOptionError,
   NotANodeError,
+  NotAParameterError,
   PropagatorError,
 } from "./graph-errors.js";
 export { TraceError } from "./trace-error.js";

@@ -29,20 +29,52 @@ export function cleanBase(base: string): string {
  * concurrent tasks in separate scopes produce the same names regardless of interleaving. It holds
  * one counter per distinct stem, never a list of nodes.
  */
+let nextScopeId = 1;
+
 export class NameScope {
+  /** Process-unique identifier; nodes remember the scope their key was drawn from. */
+  readonly id = nextScopeId++;
   readonly #counters = new Map<string, number>();
 
   /** Allocates the next `{ name, key }` pair for a base name. */
   allocate(base: string): { name: string; key: string } {
-    const clean = cleanBase(base);
-    const stem = keyStem(clean);
-    const index = this.#counters.get(stem) ?? 0;
-    this.#counters.set(stem, index + 1);
-    return { name: `${clean}:${index}`, key: `${stem}${index}` };
+    const info = baseInfo(base);
+    const index = this.nextIndex(info);
+    return { name: `${info.clean}:${index}`, key: `${info.stem}${index}` };
+  }
+
+  /** Takes the next index for a base (see `baseInfo`); nodes build their name and key from it lazily. */
+  nextIndex(info: BaseInfo): number {
+    const index = this.#counters.get(info.stem) ?? 0;
+    this.#counters.set(info.stem, index + 1);
+    return index;
   }
 
   /** Forgets every counter: the next node of each base gets index 0 again. */
   reset(): void {
     this.#counters.clear();
   }
+}
+
+const BASE_CACHE_LIMIT = 4096;
+const baseCache = new Map<string, BaseInfo>();
+
+/** A base name prepared for naming: `clean` for `name`, `stem` for `key`. */
+export interface BaseInfo {
+  /** The base as it appears in names (`base:index`). */
+  readonly clean: string;
+  /** The key stem (`stem` + index is the key). */
+  readonly stem: string;
+}
+
+/** Cleaned base and key stem of a base name, memoized (names are allocated for every node). */
+export function baseInfo(base: string): BaseInfo {
+  let info = baseCache.get(base);
+  if (info === undefined) {
+    const clean = cleanBase(base);
+    info = { clean, stem: keyStem(clean) };
+    if (baseCache.size >= BASE_CACHE_LIMIT) baseCache.clear();
+    baseCache.set(base, info);
+  }
+  return info;
 }

@@ -8,6 +8,7 @@ import * as logic from "../ops/logic.js";
 import * as misc from "../ops/misc.js";
 import * as str from "../ops/string.js";
 import { currentTraceState } from "./context.js";
+import { type BaseInfo, baseInfo, type NameScope } from "./naming.js";
 
 /** A value or a node holding such a value: what every operation accepts. */
 export type MaybeNode<T> = T | Node<T>;
@@ -36,10 +37,32 @@ export interface NodeInit {
   readonly description?: string;
   /** Metadata (see `NodeInfo`). */
   readonly info?: NodeInfo;
+  /** @internal Name counters to draw from (default: the current tracing state's). */
+  readonly nameScope?: NameScope;
 }
 
 let nextNodeId = 0;
 const WEAK_COMPACT_MIN = 16;
+const NO_PARENTS: readonly Node[] = Object.freeze([]);
+const NO_INFO: NodeInfo = Object.freeze({});
+const opInfoCache = new Map<string, NodeInfo>();
+
+/** Whether an array holds one element twice (small arrays without allocating). */
+function hasDuplicates(items: readonly unknown[]): boolean {
+  if (items.length > 32) return new Set(items).size !== items.length;
+  for (let i = 1; i < items.length; i++) for (let j = 0; j < i; j++) if (items[i] === items[j]) return true;
+  return false;
+}
+
+/** Shared frozen `{ op }` info object per operation name (most MessageNodes need nothing more). */
+function opInfo(op: string): NodeInfo {
+  let info = opInfoCache.get(op);
+  if (info === undefined) {
+    info = Object.freeze({ op });
+    if (opInfoCache.size < 4096) opInfoCache.set(op, info);
+  }
+  return info;
+}
 
 /**
  * A traced value. Nodes form a DAG through `parents` (the inputs an operation read); feedback
@@ -52,10 +75,6 @@ const WEAK_COMPACT_MIN = 16;
 export class Node<T = unknown> {
   /** Process-unique, increasing identifier (creation order). */
   readonly id: number;
-  /** Human-readable unique name, `base:index` (e.g. `add:3`). */
-  readonly name: string;
-  /** Identifier the optimizer's model sees and answers with (e.g. `add3`); unique per naming scope. */
-  readonly key: string;
   /** What the value is, shown to optimizers. */
   description: string;
   /** The inputs this node was computed from (empty for roots). */
@@ -66,6 +85,16 @@ export class Node<T = unknown> {
   readonly info: NodeInfo;
   /** @internal The value; read through `data`. */
   _data: T;
+  /** @internal Id of the `NameScope` the key was drawn from (keys are unique within one scope). */
+  readonly _scopeId: number;
+  /** @internal Traversal stamp (see `graph/stamp.ts`); lets walks mark nodes without a Set. */
+  _stamp = 0;
+  /** @internal Per-walk flags, meaningful only while `_stamp` holds the current walk's stamp. */
+  _flags = 0;
+  readonly #base: BaseInfo;
+  readonly #index: number;
+  #name: string | undefined;
+  #key: string | undefined;
   #children: WeakRef<Node>[] | undefined;
   #compactAt = WEAK_COMPACT_MIN;
   #feedback: ReceivedFeedback[] | undefined;
@@ -78,21 +107,38 @@ export class Node<T = unknown> {
    * @param init name base, description and metadata
    * @param parents the nodes this one was computed from
    */
-  constructor(value: T, init: NodeInit = {}, parents: readonly Node[] = []) {
+  constructor(value: T, init: NodeInit = {}, parents: readonly Node[] = NO_PARENTS) {
     this.id = nextNodeId++;
-    const { name, key } = currentTraceState().names.allocate(init.name ?? defaultBaseName(value));
-    this.name = name;
-    this.key = key;
+    const scope = init.nameScope ?? currentTraceState().names;
+    this.#base = baseInfo(init.name ?? defaultBaseName(value));
+    this.#index = scope.nextIndex(this.#base);
+    this._scopeId = scope.id;
     this.description = init.description ?? "";
-    this.info = init.info ?? {};
+    this.info = init.info ?? NO_INFO;
     this._data = value;
     this.parents = parents;
     let level = 0;
-    for (const p of parents) {
-      if (p.level >= level) level = p.level + 1;
-      p.#addChild(this);
+    if (parents.length > 0) {
+      // one weak reference to this node, shared by all its parents
+      const self = new WeakRef<Node>(this);
+      for (const p of parents) {
+        if (p.level >= level) level = p.level + 1;
+        p.#addChild(self);
+      }
     }
     this.level = level;
+  }
+
+  /** Human-readable unique name, `base:index` (e.g. `add:3`). */
+  get name(): string {
+    if (this.#name === undefined) this.#name = `${this.#base.clean}:${this.#index}`;
+    return this.#name;
+  }
+
+  /** Identifier the optimizer's model sees and answers with (e.g. `add3`); unique per naming scope. */
+  get key(): string {
+    if (this.#key === undefined) this.#key = `${this.#base.stem}${this.#index}`;
+    return this.#key;
   }
 
   /**
@@ -174,10 +220,13 @@ export class Node<T = unknown> {
     this.#backwarded = true;
   }
 
-  #addChild(child: Node): void {
-    if (this.#children === undefined) this.#children = [];
+  #addChild(child: WeakRef<Node>): void {
     const list = this.#children;
-    list.push(new WeakRef(child));
+    if (list === undefined) {
+      this.#children = [child]; // most nodes get one child: no spare capacity
+      return;
+    }
+    list.push(child);
     if (list.length > this.#compactAt) {
       // drop references to collected children; amortized O(1) per edge
       this.#children = list.filter((r) => r.deref() !== undefined);
@@ -398,12 +447,19 @@ export class MessageNode<T = unknown> extends Node<T> {
    */
   constructor(value: T, init: MessageInit) {
     const inputs = init.inputs;
-    const parents: Node[] = [];
-    for (const k in inputs) {
-      const p = inputs[k]!;
-      if (!parents.includes(p)) parents.push(p);
-    }
-    super(value, { ...init, name: init.name ?? init.op, info: { ...init.info, op: init.op } }, parents);
+    // exact-size array (push would reserve spare capacity in every node)
+    let parents = Object.values(inputs);
+    if (parents.length > 1 && hasDuplicates(parents)) parents = [...new Set(parents)];
+    super(
+      value,
+      {
+        name: init.name ?? init.op,
+        description: init.description,
+        info: init.info === undefined ? opInfo(init.op) : { ...init.info, op: init.op },
+        nameScope: init.nameScope,
+      },
+      parents,
+    );
     this.inputs = inputs;
     this.op = init.op;
   }

@@ -1,4 +1,5 @@
 import type { Node } from "./node.js";
+import { freshStamp } from "./stamp.js";
 
 /**
  * The given nodes and all their ancestors, each once, in topological order (every node after
@@ -6,24 +7,34 @@ import type { Node } from "./node.js";
  * of nodes and edges, and safe for graphs far deeper than the call stack.
  */
 export function ancestorsInTopologicalOrder(roots: Iterable<Node>): Node[] {
-  const visited = new Set<Node>();
+  return walkAncestors(roots, freshStamp());
+}
+
+/**
+ * `ancestorsInTopologicalOrder` with a caller-chosen fresh stamp: afterwards every returned node
+ * (and no other) has `_stamp === stamp` and `_flags === 0`, for the caller's own marks.
+ */
+export function walkAncestors(roots: Iterable<Node>, stamp: number): Node[] {
   const order: Node[] = [];
   const stack: Node[] = [];
   const next: number[] = [];
   for (const root of roots) {
-    if (visited.has(root)) continue;
-    visited.add(root);
+    if (root._stamp === stamp) continue;
+    root._stamp = stamp;
+    root._flags = 0;
     stack.push(root);
     next.push(0);
     while (stack.length > 0) {
       const top = stack.length - 1;
       const node = stack[top]!;
+      const parents = node.parents;
       const i = next[top]!;
-      if (i < node.parents.length) {
+      if (i < parents.length) {
         next[top] = i + 1;
-        const parent = node.parents[i]!;
-        if (!visited.has(parent)) {
-          visited.add(parent);
+        const parent = parents[i]!;
+        if (parent._stamp !== stamp) {
+          parent._stamp = stamp;
+          parent._flags = 0;
           stack.push(parent);
           next.push(0);
         }

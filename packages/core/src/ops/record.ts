@@ -1,5 +1,6 @@
 import { ExecutionError } from "../errors/execution-error.js";
-import { isTracing } from "../graph/context.js";
+import { currentTraceState } from "../graph/context.js";
+import type { NameScope } from "../graph/naming.js";
 import { ExceptionNode, MessageNode, Node, type Unwrap } from "../graph/node.js";
 
 /** Name and one-line description of an operation, shown to optimizers as documentation. */
@@ -13,27 +14,40 @@ export interface OpSpec {
 /** The plain values behind a record of inputs that may be nodes. */
 export type InputValues<I> = { [K in keyof I]: Unwrap<I[K]> };
 
+/** What `collectInputs` returns. */
+export interface CollectedInputs<I> {
+  /** The plain value of every input. */
+  readonly values: InputValues<I>;
+  /** The input nodes by name (plain values wrapped as constants); empty when not tracing. */
+  readonly nodes: Record<string, Node>;
+  /** The name counters in effect, for the nodes the operation creates. */
+  readonly nameScope: NameScope;
+}
+
 /**
- * Wraps each non-node input in a constant node (only while tracing) and reads each node's value.
+ * Reads each input's value and, while tracing, wraps each non-node input in a constant node.
  * Shared by `recordOp` and operations that compute asynchronously (`callLLM`, async bundles).
+ * Reading an input node's data counts as a declared read for bundle dependency tracking.
  */
-export function collectInputs<I extends Record<string, unknown>>(
-  inputs: I,
-): { values: InputValues<I>; nodes: Record<string, Node> } {
-  const tracing = isTracing();
+export function collectInputs<I extends Record<string, unknown>>(inputs: I): CollectedInputs<I> {
+  const state = currentTraceState();
+  const tracing = state.tracing;
+  const observer = state.readObserver;
+  const nameScope = state.names;
   const values: Record<string, unknown> = {};
   const nodes: Record<string, Node> = {};
   for (const k in inputs) {
     const x = inputs[k];
     if (x instanceof Node) {
-      values[k] = x.data;
+      if (observer !== undefined) observer.onRead(x);
+      values[k] = x._data;
       if (tracing) nodes[k] = x;
     } else {
       values[k] = x;
-      if (tracing) nodes[k] = new Node(x);
+      if (tracing) nodes[k] = new Node(x, { nameScope });
     }
   }
-  return { values: values as InputValues<I>, nodes };
+  return { values: values as InputValues<I>, nodes, nameScope };
 }
 
 /**
@@ -51,15 +65,15 @@ export function recordOp<I extends Record<string, unknown>, R>(
   inputs: I,
   compute: (values: InputValues<I>) => R,
 ): MessageNode<R> {
-  const { values, nodes } = collectInputs(inputs);
+  const { values, nodes, nameScope } = collectInputs(inputs);
   let result: R;
   try {
     result = compute(values);
   } catch (error) {
     throw new ExecutionError(
-      new ExceptionNode({ op: spec.name, description: spec.description, inputs: nodes, error }),
+      new ExceptionNode({ op: spec.name, description: spec.description, inputs: nodes, error, nameScope }),
       error,
     );
   }
-  return new MessageNode(result, { op: spec.name, description: spec.description, inputs: nodes });
+  return new MessageNode(result, { op: spec.name, description: spec.description, inputs: nodes, nameScope });
 }

@@ -1,7 +1,14 @@
 import type { Feedback, FeedbackRecord } from "../backward/feedback.js";
-import { NotANodeError } from "../errors/graph-errors.js";
+import { NotAParameterError } from "../errors/graph-errors.js";
 import { ExceptionNode, MessageNode, type Node, ParameterNode } from "../graph/node.js";
-import { ancestorsInTopologicalOrder } from "../graph/traverse.js";
+import { freshStamp } from "../graph/stamp.js";
+import { walkAncestors } from "../graph/traverse.js";
+
+const MARKED = 1;
+const IN_VIEW = 2;
+const OUTPUT = 4;
+const VARIABLE = 8;
+
 import { type ValueType, valueTypeOf } from "./value-type.js";
 
 /** One node as the problem view presents it. */
@@ -55,7 +62,7 @@ export interface ProblemView {
   readonly feedback: readonly OutputFeedback[];
   /** Key → node for every node in the view (to map a model's answer back to parameters). */
   readonly nodeByKey: ReadonlyMap<string, Node>;
-  /** Node → key in this view. */
+  /** Node → key in this view (for nodes of this view). */
   keyOf(node: Node): string;
 }
 
@@ -77,95 +84,103 @@ export function problemView(
   parameters: readonly ParameterNode[],
   options: ProblemViewOptions = {},
 ): ProblemView {
-  const chosen = new Set<Node>();
-  for (const p of parameters) {
-    if (!(p instanceof ParameterNode)) throw new NotANodeError("problemView() parameters", p);
-    chosen.add(p);
-  }
+  for (const p of parameters)
+    if (!(p instanceof ParameterNode)) throw new NotAParameterError("problemView()", p);
   const records = options.records ? [...new Set(options.records)] : collectRecords(parameters);
   records.sort((a, b) => a.id - b.id);
-  const outputs = new Set<Node>(records.map((r) => r.output));
+  const outputs = [...new Set<Node>(records.map((r) => r.output))];
+  const stamp = freshStamp();
+  const order = walkAncestors(outputs, stamp);
 
-  // mark: a chosen parameter, or a node with a marked parent
-  const order = ancestorsInTopologicalOrder(outputs);
-  const marked = new Set<Node>();
+  // MARKED: a chosen parameter, or a node with a marked parent (decided in topological order)
+  for (const p of parameters) if (p._stamp === stamp) p._flags |= MARKED;
+  for (const o of outputs) o._flags |= OUTPUT | IN_VIEW;
   for (const node of order) {
-    if (chosen.has(node)) {
-      marked.add(node);
-      continue;
-    }
+    if ((node._flags & MARKED) !== 0) continue;
     for (const p of node.parents) {
-      if (marked.has(p)) {
-        marked.add(node);
+      if ((p._flags & MARKED) !== 0) {
+        node._flags |= MARKED;
         break;
       }
     }
   }
-  // the subgraph: marked nodes and the unmarked parents they read
-  const inView = new Set<Node>(marked);
-  for (const node of marked) for (const p of node.parents) inView.add(p);
-  for (const out of outputs) inView.add(out);
-  const nodes = order.filter((n) => inView.has(n));
+  // the subgraph: marked nodes, the unmarked parents they read, and the outputs
+  for (const node of order) {
+    if ((node._flags & MARKED) === 0) continue;
+    node._flags |= IN_VIEW;
+    for (const p of node.parents) p._flags |= IN_VIEW;
+  }
+  const nodes: Node[] = [];
+  for (const node of order) if ((node._flags & IN_VIEW) !== 0) nodes.push(node);
 
-  const keys = assignKeys(nodes);
-  const keyOf = (node: Node): string => {
-    const k = keys.get(node);
-    if (k === undefined) throw new Error(`${node.name} is not part of this problem view`);
-    return k;
-  };
+  const { keyOf, nodeByKey } = assignKeys(nodes);
   const entry = (node: Node): ProblemEntry => ({
     key: keyOf(node),
     node,
     value: node._data,
     type: valueTypeOf(node),
     description: node.description,
-    ...(node instanceof ParameterNode && node.constraint !== undefined
-      ? { constraint: node.constraint }
-      : {}),
+    constraint: node instanceof ParameterNode ? node.constraint : undefined,
   });
 
-  const variables = parameters.filter((p) => inView.has(p) && p.trainable).map(entry);
-  const variableSet = new Set(variables.map((v) => v.node));
+  const variables: ProblemEntry[] = [];
+  for (const p of parameters) {
+    if (p._stamp === stamp && (p._flags & (IN_VIEW | VARIABLE)) === IN_VIEW && p.trainable) {
+      p._flags |= VARIABLE;
+      variables.push(entry(p));
+    }
+  }
   const inputs: ProblemEntry[] = [];
   const intermediates: ProblemEntry[] = [];
   const code: string[] = [];
   const documentation: Record<string, string> = {};
   for (const node of nodes) {
-    if (variableSet.has(node)) continue;
-    const isOp = marked.has(node) && node instanceof MessageNode && node.parents.length > 0;
+    const flags = node._flags;
+    if ((flags & VARIABLE) !== 0) continue;
+    const isOp = (flags & MARKED) !== 0 && node instanceof MessageNode && node.parents.length > 0;
     if (!isOp) {
-      if (!outputs.has(node)) inputs.push(entry(node));
+      if ((flags & OUTPUT) === 0) inputs.push(entry(node));
       continue;
     }
     const msg = node as MessageNode;
-    const args = Object.entries(msg.inputs)
-      .map(([name, p]) => `${name}=${keyOf(p)}`)
-      .join(", ");
-    code.push(`${keyOf(msg)} = ${msg.op}(${args})`);
-    if (!(msg.op in documentation)) documentation[msg.op] = msg.description;
-    if (!outputs.has(node)) intermediates.push(entry(node));
+    code.push(codeLine(msg, keyOf));
+    if (documentation[msg.op] === undefined) documentation[msg.op] = msg.description;
+    if ((flags & OUTPUT) === 0) intermediates.push(entry(node));
   }
-  const outputEntries = [...outputs].map(entry);
   const feedback = records.map((record) => ({
     key: keyOf(record.output),
     output: record.output,
     feedback: record.feedback,
     record,
   }));
-  const nodeByKey = new Map<string, Node>();
-  for (const [node, key] of keys) nodeByKey.set(key, node);
   return {
     nodes,
     variables,
     inputs,
     intermediates,
-    outputs: outputEntries,
+    outputs: outputs.map(entry),
     code,
     documentation,
     feedback,
-    nodeByKey,
+    get nodeByKey() {
+      return nodeByKey();
+    },
     keyOf,
   };
+}
+
+/** `key = op(name=inputKey, …)` for one operation, as one flat string (cheaper to keep than a rope of pieces). */
+function codeLine(msg: MessageNode, keyOf: (n: Node) => string): string {
+  const parts: string[] = [keyOf(msg), " = ", msg.op, "("];
+  const inputs = msg.inputs;
+  let first = true;
+  for (const name in inputs) {
+    if (!first) parts.push(", ");
+    first = false;
+    parts.push(name, "=", keyOf(inputs[name]!));
+  }
+  parts.push(")");
+  return parts.join("");
 }
 
 /** Every distinct feedback record that reached any of the parameters. */
@@ -177,23 +192,39 @@ function collectRecords(parameters: readonly ParameterNode[]): FeedbackRecord[] 
 
 /**
  * Node keys are unique within a naming scope, but a view can mix nodes of several scopes (a
- * parameter created at module level, a graph built in `graphScope`). Repeated keys get a suffix
- * so the model's answer always maps back to one node.
+ * parameter created at module level, a graph built in `graphScope`). Then repeated keys get a
+ * suffix so the model's answer always maps back to one node. In the common single-scope case no
+ * key needs checking.
  */
-function assignKeys(nodes: readonly Node[]): Map<Node, string> {
-  const keys = new Map<Node, string>();
-  const used = new Set<string>();
-  for (const node of nodes) {
-    let key = node.key;
-    if (used.has(key)) {
-      let i = 2;
-      while (used.has(`${node.key}__${i}`)) i++;
-      key = `${node.key}__${i}`;
+function assignKeys(nodes: readonly Node[]): {
+  keyOf: (node: Node) => string;
+  nodeByKey: () => Map<string, Node>;
+} {
+  const renamed = new Map<Node, string>();
+  const scope = nodes[0]?._scopeId;
+  let byKey: Map<string, Node> | undefined;
+  if (nodes.some((n) => n._scopeId !== scope)) {
+    byKey = new Map<string, Node>();
+    for (const node of nodes) {
+      let key = node.key;
+      if (byKey.has(key)) {
+        let i = 2;
+        while (byKey.has(`${node.key}__${i}`)) i++;
+        key = `${node.key}__${i}`;
+        renamed.set(node, key);
+      }
+      byKey.set(key, node);
     }
-    used.add(key);
-    keys.set(node, key);
   }
-  return keys;
+  const keyOf = renamed.size === 0 ? (node: Node) => node.key : (node: Node) => renamed.get(node) ?? node.key;
+  const nodeByKey = () => {
+    if (byKey === undefined) {
+      byKey = new Map<string, Node>();
+      for (const node of nodes) byKey.set(node.key, node);
+    }
+    return byKey;
+  };
+  return { keyOf, nodeByKey };
 }
 
 /** Whether a view entry's node is an `ExceptionNode` (an output that is an error). */

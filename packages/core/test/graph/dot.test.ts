@@ -1,0 +1,54 @@
+import { describe, expect, it } from "@jest/globals";
+import { ExceptionNode, graphScope, InvalidOptionError, node, ops, problemView, toDot } from "@trace-ts/core";
+
+const lineFor = (dot: string, key: string) => dot.split("\n").find((l) => l.includes(`label="${key}`)) ?? "";
+
+describe("toDot", () => {
+  it("draws a node's ancestors with distinct styles for parameters, exceptions and outputs", () =>
+    graphScope(() => {
+      const p = node("Be brief", { trainable: true, name: "prompt" });
+      const x = node(2, { name: "x" });
+      const out = ops.concat(p, x);
+      const err = new ExceptionNode({ op: "check", inputs: { text: out }, error: new Error("bad") });
+      const dot = toDot(err);
+      expect(dot.startsWith('digraph "trace" {')).toBe(true);
+      expect(dot.trimEnd().endsWith("}")).toBe(true);
+      expect(lineFor(dot, "prompt0")).toMatch(/shape=box, style="filled,bold"/);
+      expect(lineFor(dot, "exception0")).toMatch(/shape=octagon/);
+      expect(lineFor(dot, "exception0")).toMatch(/peripheries=2/);
+      expect(lineFor(dot, "x0")).toMatch(/style=rounded/);
+      expect(lineFor(dot, "concat0")).toMatch(/concat\(\)/);
+      expect(dot).toContain(`n${p.id} -> n${out.id} [label="x"`);
+      expect(dot).toContain(`n${x.id} -> n${out.id} [label="y"`);
+      expect(dot).toContain(`n${out.id} -> n${err.id} [label="text"`);
+      expect(dot.match(/->/g)).toHaveLength(3);
+    }));
+
+  it("truncates long values and escapes quotes and newlines", () => {
+    const long = node(`say "hi"\n${"x".repeat(500)}`, { name: "long" });
+    const dot = toDot(long, { maxValueChars: 30 });
+    const line = lineFor(dot, long.key);
+    expect(line).toContain("…");
+    expect(line).toContain(String.raw`\\\"hi\\\"`); // JSON-escaped quote, escaped again for DOT
+    expect(line.length).toBeLessThan(200);
+    expect(line).not.toContain("\n");
+  });
+
+  it("draws only the problem subgraph of a view, marking its outputs", () =>
+    graphScope(() => {
+      const b = node(2, { trainable: true, name: "b" });
+      const c = node(10, { name: "c" });
+      const independent = ops.add(c, 1);
+      const out = ops.add(ops.multiply(b, 3), independent);
+      out.backward("fb");
+      const dot = toDot(problemView([b]), { title: "step 1" });
+      expect(dot).toContain('digraph "step 1"');
+      expect(dot).not.toContain(`n${c.id} `);
+      expect(lineFor(dot, "add1")).toMatch(/peripheries=2/);
+      expect(lineFor(dot, "add0")).not.toMatch(/peripheries/);
+    }));
+
+  it("rejects bad options", () => {
+    expect(() => toDot(node(1), { maxValueChars: "20" } as never)).toThrow(InvalidOptionError);
+  });
+});
