@@ -8,7 +8,7 @@ import type { Config } from "jest";
 // Function.prototype.toString returns for bundled methods. Fail loudly instead.
 if (!process.env.NODE_OPTIONS?.includes("--experimental-vm-modules")) {
   throw new Error(
-    "run jest through `npm test` or `npm run test:ci` (they set NODE_OPTIONS=--experimental-vm-modules)",
+    "run jest through `npm test` (or `npm run test:jest`) (they set NODE_OPTIONS=--experimental-vm-modules)",
   );
 }
 

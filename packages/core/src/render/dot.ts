@@ -1,5 +1,6 @@
 import { ExceptionNode, MessageNode, Node, ParameterNode } from "../graph/node.js";
 import { ancestorsInTopologicalOrder } from "../graph/traverse.js";
+import { formatValue } from "../problem/format-value.js";
 import type { ProblemView } from "../problem/problem-view.js";
 import { validateOptions } from "../util/options.js";
 
@@ -43,7 +44,7 @@ export function toDot(target: Node | readonly Node[] | ProblemView, options: Dot
   ];
   for (const n of nodes) {
     const op = n instanceof MessageNode && n.parents.length > 0 ? `\n${n.op}()` : "";
-    const label = `${keyOf(n)}${op}\n${truncate(valueText(n._data), max)}`;
+    const label = `${keyOf(n)}${op}\n${truncate(typeof n._data === "string" ? JSON.stringify(n._data) : formatValue(n._data), max)}`;
     lines.push(`  n${n.id} [label=${quote(label)}, ${styleOf(n, outputs.has(n))}];`);
   }
   for (const n of nodes) {
@@ -64,16 +65,6 @@ function styleOf(n: Node, isOutput: boolean): string {
   if (isOutput) return `shape=ellipse, style=filled, fillcolor="#bcd8f5"${border}`;
   if (n.parents.length === 0) return "shape=box, style=rounded";
   return "shape=ellipse";
-}
-
-function valueText(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "function") return `[function ${v.name || "anonymous"}]`;
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 function truncate(text: string, max: number): string {
