@@ -53,6 +53,7 @@ export {
   type ProblemViewOptions,
   problemView,
 } from "./problem/problem-view.js";
+export { formatValue, truncateText } from "./problem/format-value.js";
 export { type ValueType, valueTypeOf } from "./problem/value-type.js";
 export { type DotOptions, toDot } from "./render/dot.js";
 export { type OptionKind, type OptionSchema, validateOptions } from "./util/options.js";
