@@ -45,6 +45,7 @@ export {
 } from "./graph/node.js";
 export { ancestorsInTopologicalOrder } from "./graph/traverse.js";
 export { collectInputs, fmt, type InputValues, type OpSpec, ops, recordOp } from "./ops/index.js";
+export { formatValue, truncateText } from "./problem/format-value.js";
 export {
   isExceptionEntry,
   type OutputFeedback,
@@ -53,7 +54,6 @@ export {
   type ProblemViewOptions,
   problemView,
 } from "./problem/problem-view.js";
-export { formatValue, truncateText } from "./problem/format-value.js";
 export { type ValueType, valueTypeOf } from "./problem/value-type.js";
 export { type DotOptions, toDot } from "./render/dot.js";
 export { type OptionKind, type OptionSchema, validateOptions } from "./util/options.js";
