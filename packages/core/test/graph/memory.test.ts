@@ -1,7 +1,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "@jest/globals";
-import { node, ops, zeroFeedback } from "@trace-ts/core";
+import { type MessageNode, node, ops, zeroFeedback } from "@trace-ts/core";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -42,7 +42,7 @@ describe("memory across training iterations", () => {
 
   it("a graph stays alive while its output is held, and goes when it is dropped", async () => {
     const w = node(2, { trainable: true });
-    let out: ReturnType<typeof ops.add> | undefined = ops.add(ops.multiply(w, 3), 1);
+    let out: MessageNode<number> | undefined = ops.add(ops.multiply(w, 3), 1);
     await heapAfterGc();
     expect(w.children).toHaveLength(1);
     expect(out.parents[0]!.parents[0]).toBe(w);
