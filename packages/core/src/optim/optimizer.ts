@@ -1,0 +1,262 @@
+import { type BackwardOptions, backward } from "../backward/backward.js";
+import type { Feedback, FeedbackRecord } from "../backward/feedback.js";
+import { defaultPropagator, type Propagator } from "../backward/propagator.js";
+import { type Node, ParameterNode } from "../graph/node.js";
+import { type ProblemView, type ProblemViewOptions, problemView } from "../problem/problem-view.js";
+import { convertSuggestedValue } from "./convert.js";
+import { InvalidParametersError, OptimizerStateError } from "./errors.js";
+import {
+  type AppliedChange,
+  type Proposal,
+  type RejectedChange,
+  type StepReport,
+  totalUsage,
+} from "./report.js";
+
+/** Options every optimizer accepts. */
+export interface OptimizerOptions {
+  /** How `backward()` passes feedback (default: the graph propagator). */
+  readonly propagator?: Propagator<unknown>;
+}
+
+/** Options of `step()` and `propose()`. */
+export interface StepOptions {
+  /** Cancels the model calls of this step. */
+  readonly signal?: AbortSignal;
+}
+
+/** What `apply()` did. */
+export interface ApplyResult {
+  /** Values changed, before and after. */
+  readonly applied: readonly AppliedChange[];
+  /** Values refused, with reasons (nothing is changed for them). */
+  readonly rejected: readonly RejectedChange[];
+}
+
+/** JSON form of an optimizer's state (`state()` / `loadState()`). */
+export interface OptimizerState {
+  /** Always `trace-ts/optimizer`. */
+  readonly format: "trace-ts/optimizer";
+  /** Format version. */
+  readonly version: 1;
+  /** The optimizer's name; `loadState` refuses another optimizer's state. */
+  readonly optimizer: string;
+  /** Steps taken so far. */
+  readonly step: number;
+  /** Optimizer-specific data (memory, history, …), plain JSON. */
+  readonly data: unknown;
+}
+
+/** Updates `propose()` found, keyed by key in the problem; the result of `prepareUpdates`. */
+export interface PreparedUpdates {
+  /** Converted, validated new values. */
+  readonly updates: Map<ParameterNode, unknown>;
+  /** Suggested values that cannot be used. */
+  readonly rejected: RejectedChange[];
+}
+
+/**
+ * Base class of every optimizer. It holds the trainable parameters and a propagator, and turns a
+ * proposal into applied changes. Subclasses implement `propose()` (read the feedback, ask a model,
+ * return converted and validated updates — without changing anything) and may keep state across
+ * steps (`saveState`/`restoreState`, `afterStep`).
+ *
+ * The loop: `zeroFeedback()` → run the program → `backward(output, feedback)` (once per output of a
+ * minibatch) → `await step()`.
+ */
+export abstract class Optimizer {
+  /** The parameters this optimizer may change, in the order given. */
+  readonly parameters: readonly ParameterNode[];
+  /** How `backward()` passes feedback. */
+  readonly propagator: Propagator<unknown>;
+  /** Name used in reports and saved state, e.g. `OptoPrime`. */
+  abstract readonly name: string;
+  #steps = 0;
+
+  /**
+   * @param parameters the trainable parameters (e.g. `agent.parameters()`); non-trainable ones are
+   *   ignored, duplicates and non-parameters are refused
+   */
+  constructor(parameters: Iterable<ParameterNode>, options: OptimizerOptions = {}) {
+    const list: ParameterNode[] = [];
+    for (const p of parameters) {
+      if (!(p instanceof ParameterNode)) {
+        throw new InvalidParametersError(new.target.name, `expected ParameterNodes, got ${String(p)}`);
+      }
+      if (list.includes(p)) throw new InvalidParametersError(new.target.name, `${p.name} is listed twice`);
+      if (p.trainable) list.push(p);
+    }
+    if (list.length === 0) {
+      throw new InvalidParametersError(
+        new.target.name,
+        "no trainable parameters; mark values with node(value, { trainable: true }) or methods with @bundle({ trainable: true })",
+      );
+    }
+    this.parameters = list;
+    this.propagator = options.propagator ?? defaultPropagator;
+  }
+
+  /** Steps taken so far. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** Forgets the feedback the parameters received. Call it before each forward pass. */
+  zeroFeedback(): void {
+    for (const p of this.parameters) p.zeroFeedback();
+  }
+
+  /** Sends feedback backward from `output` with this optimizer's propagator. */
+  backward(
+    output: Node,
+    feedback: Feedback,
+    options: Omit<BackwardOptions, "propagator"> = {},
+  ): FeedbackRecord {
+    return backward(output, feedback, { ...options, propagator: this.propagator });
+  }
+
+  /** The problem view of the parameters and the feedback they received. */
+  problem(options?: ProblemViewOptions): ProblemView {
+    return problemView(this.parameters, options);
+  }
+
+  /**
+   * Asks for new values without changing anything: reads the feedback, queries the model, and
+   * returns converted, validated updates with the record of how they were obtained.
+   */
+  abstract propose(options?: StepOptions): Promise<Proposal>;
+
+  /** One optimization step: `propose()`, then `apply()` the updates, then `afterStep()`. */
+  async step(options: StepOptions = {}): Promise<StepReport> {
+    const started = performance.now();
+    const proposal = await this.propose(options);
+    const { applied, rejected } = this.apply(proposal.updates, proposal.keys);
+    this.#steps++;
+    const report: StepReport = {
+      optimizer: this.name,
+      step: this.#steps,
+      suggestion: proposal.suggestion,
+      reasoning: proposal.reasoning,
+      terminate: proposal.terminate,
+      error: proposal.error,
+      calls: proposal.calls,
+      details: proposal.details,
+      prompts: proposal.calls.map((c) => c.messages),
+      responses: proposal.calls.flatMap((c) => (c.response === undefined ? [] : [c.response])),
+      applied,
+      rejected: [...proposal.rejected, ...rejected],
+      usage: totalUsage(proposal.calls),
+      durationMs: performance.now() - started,
+    };
+    this.afterStep(report);
+    return report;
+  }
+
+  /**
+   * Sets new values. Each value is checked again with the parameter's validator; a parameter this
+   * optimizer does not own, or an invalid value, is refused (and left unchanged) rather than thrown.
+   *
+   * @param updates new values by parameter
+   * @param keys optional key of each parameter for the report (default: its node key)
+   */
+  apply(
+    updates: ReadonlyMap<ParameterNode, unknown>,
+    keys?: ReadonlyMap<ParameterNode, string>,
+  ): ApplyResult {
+    const applied: AppliedChange[] = [];
+    const rejected: RejectedChange[] = [];
+    for (const [parameter, value] of updates) {
+      const key = keys?.get(parameter) ?? parameter.key;
+      if (!this.parameters.includes(parameter)) {
+        rejected.push({ key, value, reason: `${parameter.name} is not one of this optimizer's parameters` });
+        continue;
+      }
+      const reason = parameter.validate(value);
+      if (reason !== undefined) {
+        rejected.push({ key, value, reason });
+        continue;
+      }
+      const before = parameter._data;
+      parameter.data = value;
+      applied.push({ key, name: parameter.name, parameter, before, after: value });
+    }
+    return { applied, rejected };
+  }
+
+  /** Undoes applied changes (e.g. when a validation score got worse), newest first. */
+  revert(applied: readonly AppliedChange[]): void {
+    for (let i = applied.length - 1; i >= 0; i--) {
+      const change = applied[i]!;
+      change.parameter.data = change.before;
+    }
+  }
+
+  /**
+   * Converts and validates a model's suggestion (key → value as written) against a problem view:
+   * unknown keys, values of the wrong type and code that does not compile are rejected with a
+   * reason; values equal to the current one are dropped.
+   */
+  protected prepareUpdates(
+    view: ProblemView,
+    suggestion: Readonly<Record<string, unknown>>,
+  ): PreparedUpdates {
+    const updates = new Map<ParameterNode, unknown>();
+    const rejected: RejectedChange[] = [];
+    const byKey = new Map(view.variables.map((v) => [v.key, v.node as ParameterNode]));
+    for (const [key, raw] of Object.entries(suggestion)) {
+      const parameter = byKey.get(key);
+      if (parameter === undefined) {
+        rejected.push({
+          key,
+          value: raw,
+          reason: `'${key}' is not one of the variables (${[...byKey.keys()].join(", ")})`,
+        });
+        continue;
+      }
+      const converted = convertSuggestedValue(parameter, raw);
+      if (!converted.ok) rejected.push({ key, value: raw, reason: converted.reason });
+      else if (!converted.unchanged) updates.set(parameter, converted.value);
+    }
+    return { updates, rejected };
+  }
+
+  /** Called after each step with its report (e.g. to update memory). */
+  protected afterStep(_report: StepReport): void {}
+
+  /** Optimizer-specific state as plain JSON (default: none). */
+  protected saveState(): unknown {
+    return null;
+  }
+
+  /** Restores what `saveState()` returned; throw `OptimizerStateError` for unusable data. */
+  protected restoreState(_data: unknown): void {}
+
+  /** The optimizer's state as plain JSON (not the parameter values: save the model for those). */
+  state(): OptimizerState {
+    return {
+      format: "trace-ts/optimizer",
+      version: 1,
+      optimizer: this.name,
+      step: this.#steps,
+      data: this.saveState(),
+    };
+  }
+
+  /** Restores a state from `state()` (possibly of another process). */
+  loadState(state: unknown): void {
+    if (state === null || typeof state !== "object")
+      throw new OptimizerStateError("expected an object from state()");
+    const s = state as Partial<OptimizerState>;
+    if (s.format !== "trace-ts/optimizer")
+      throw new OptimizerStateError("it is not optimizer state (format field missing)");
+    if (s.version !== 1)
+      throw new OptimizerStateError(`format version ${String(s.version)} is not supported (expected 1)`);
+    if (s.optimizer !== this.name) {
+      throw new OptimizerStateError(`it was saved by ${String(s.optimizer)}, not ${this.name}`);
+    }
+    if (!Number.isInteger(s.step) || (s.step as number) < 0)
+      throw new OptimizerStateError("step must be a non-negative integer");
+    this.restoreState(s.data);
+    this.#steps = s.step as number;
+  }
+}
