@@ -3,4 +3,8 @@ import { runGraphBench } from "./graph.js";
 /** Registered benchmark suites, by name. Add one line per suite module. */
 export const suites: Record<string, () => Promise<void>> = {
   graph: runGraphBench,
+  llm: async () => (await import("./llm.js")).runLlmBench(),
+  trainer: async () => (await import("./trainer.js")).runTrainerBench(),
+  bundle: async () => (await import("./bundle.js")).runBundleBench(),
+  optoprime: async () => (await import("./optoprime.js")).runOptoPrimeBench(),
 };

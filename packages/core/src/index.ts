@@ -13,6 +13,36 @@ export {
   type ReceivedFeedback,
 } from "./backward/feedback.js";
 export { defaultPropagator, GraphPropagator, type Propagator, SumPropagator } from "./backward/propagator.js";
+export { type BundleMethodDecorator, bundle } from "./bundle/bundle.js";
+export {
+  DecoratorUsageError,
+  NotBundledError,
+  NotTrainableError,
+  SourceUnavailableError,
+  UndeclaredDependencyError,
+} from "./bundle/errors.js";
+export { type BundleOptions, DEFAULT_TIMEOUT_MS } from "./bundle/options.js";
+export { traced } from "./bundle/traced.js";
+export type {
+  BundleableFunction,
+  BundledFunction,
+  BundleHandle,
+  ModelMethodName,
+  Traced,
+  TracedArgs,
+  TracedMember,
+  TracedMethod,
+  TracedResult,
+} from "./bundle/types.js";
+export { annotateSource } from "./code/annotate.js";
+export {
+  CodeCompileError,
+  CodeForbiddenError,
+  CodeTimeoutError,
+  InvalidScopeError,
+  SignatureChangedError,
+} from "./code/errors.js";
+export * from "./di/index.js";
 export { ExecutionError } from "./errors/execution-error.js";
 export * from "./errors/index.js";
 export {
@@ -44,7 +74,22 @@ export {
   type Unwrap,
 } from "./graph/node.js";
 export { ancestorsInTopologicalOrder } from "./graph/traverse.js";
+export * from "./llm/index.js";
+export type { CloneOptions } from "./model/clone.js";
+export { NotAModelError, StateFormatError, StateMismatchError, StateValueError } from "./model/errors.js";
+export { exportModelSource } from "./model/export-source.js";
+export { asModel, isModel, Model, type ModelMethods, model } from "./model/model.js";
+export {
+  type JsonValue,
+  type LoadStateOptions,
+  type ModelState,
+  type ParameterState,
+  STATE_FORMAT,
+  STATE_VERSION,
+} from "./model/state.js";
+export type { NamedParameter } from "./model/walk.js";
 export { collectInputs, fmt, type InputValues, type OpSpec, ops, recordOp } from "./ops/index.js";
+export * from "./optim/index.js";
 export { formatValue, truncateText } from "./problem/format-value.js";
 export {
   isExceptionEntry,

@@ -1,2 +1,35 @@
-/** Placeholder until this package is implemented. */
-export const PACKAGE_NAME = "@trace-ts/opro";
+/**
+ * @trace-ts/opro — an OPRO-style optimizer for trace-ts: a history of tried values and how they
+ * were judged, shown best first, from which the model proposes a new solution.
+ */
+export { OproModelCallFailedError, OproUnusableAnswerError } from "./errors.js";
+export {
+  addToHistory,
+  type Direction,
+  historyFromState,
+  meanScore,
+  type OproFeedback,
+  type OproHistoryEntry,
+  rankHistory,
+} from "./history.js";
+export { Opro, type OproDetails } from "./opro.js";
+export {
+  DEFAULT_OPRO_OBJECTIVE,
+  defaultScoreOf,
+  type OproOptions,
+  type ResolvedOproOptions,
+  type ScoreOf,
+} from "./options.js";
+export { type ParsedSolution, parseSolution } from "./parse.js";
+export {
+  OPRO_TITLE,
+  type OproPromptInput,
+  oproPrompt,
+  type RenderedHistory,
+  type RenderHistoryOptions,
+  renderEntry,
+  renderHistory,
+  valueBlock,
+} from "./prompt.js";
+export { OPRO_NAME, type RegisterOproOptions, registerOpro } from "./register.js";
+export { isOproRequest } from "./request-info.js";

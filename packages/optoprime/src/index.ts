@@ -1,2 +1,53 @@
-/** Placeholder until this package is implemented. */
-export const PACKAGE_NAME = "@trace-ts/optoprime";
+/**
+ * @trace-ts/optoprime — the OptoPrime generative optimizer for trace-ts: it shows a language
+ * model the traced program between the trainable parameters and the outputs, with the feedback,
+ * and applies the new values it suggests (prompts, numbers, objects, function source).
+ */
+export {
+  OPTOPRIME,
+  OPTOPRIME_MULTI,
+  optoPrimeFactory,
+  optoPrimeMultiFactory,
+  type RegisterOptoPrimeOptions,
+  registerOptoPrime,
+  registerOptoPrimeMulti,
+} from "./di.js";
+export type { MemoryEntry, RememberedFeedback, RememberedValue } from "./memory.js";
+export {
+  type CandidateInfo,
+  type CandidateRecord,
+  type CandidateScore,
+  OptoPrimeMulti,
+  type OptoPrimeMultiDetails,
+  type OptoPrimeMultiOptions,
+  readChoice,
+} from "./multi.js";
+export {
+  DEFAULT_PROMPT_TOKEN_BUDGET,
+  DEFAULT_VALUE_CHAR_BUDGET,
+  type OptoPrimeOptions,
+  type OptoPrimeSettings,
+} from "./options.js";
+export {
+  type Conversation,
+  type ConversationOutcome,
+  OptoPrime,
+  type OptoPrimeDetails,
+} from "./optoprime.js";
+export {
+  type JsonishValue,
+  type ScanBudget,
+  type ScanOptions,
+  type ScanResult,
+  scanValueAt,
+} from "./parse/jsonish.js";
+export { type KeyResolver, keyResolver } from "./parse/keys.js";
+export {
+  type ParsedSuggestion,
+  type ParseSuggestionOptions,
+  parseSuggestion,
+} from "./parse/parse-suggestion.js";
+export type { PromptBudgetReport } from "./prompt/budget.js";
+export { type RenderedPrompt, type RenderPromptOptions, renderPrompt } from "./prompt/prompt.js";
+export { DEFAULT_OBJECTIVE, REPLY_FORMAT, SYSTEM_PROMPT } from "./prompt/text.js";
+export { withValues } from "./with-values.js";

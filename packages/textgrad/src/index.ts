@@ -1,2 +1,12 @@
-/** Placeholder until this package is implemented. */
-export const PACKAGE_NAME = "@trace-ts/textgrad";
+/**
+ * @trace-ts/textgrad — a TextGrad-style optimizer for trace-ts: textual gradients per edge of the
+ * graph, merged per node, then one rewrite per parameter.
+ */
+export { ModelCallFailedError, UnusableAnswerError } from "./errors.js";
+export { DEFAULT_OBJECTIVE, type ResolvedTextGradOptions, type TextGradOptions } from "./options.js";
+export { type ExtractedValue, extractNewValue } from "./parse.js";
+export { type GradientEdge, type GradientInbox, planTextGrad, type TextGradPlan } from "./plan.js";
+export { NEW_VALUE_CLOSE, NEW_VALUE_OPEN } from "./prompts.js";
+export { type RegisterTextGradOptions, registerTextGrad, TEXTGRAD_NAME } from "./register.js";
+export { type TextGradRequestInfo, textGradRequestInfo } from "./request-info.js";
+export { TextGrad, type TextGradDetails } from "./textgrad.js";

@@ -8,6 +8,8 @@ import { NameScope } from "./naming.js";
 export interface DataReadObserver {
   /** Called with each node whose `data` is read. */
   onRead(node: object): void;
+  /** Called with each node created while the observer is installed (optional). */
+  onCreate?(node: object): void;
 }
 
 /**

@@ -109,7 +109,8 @@ export class Node<T = unknown> {
    */
   constructor(value: T, init: NodeInit = {}, parents: readonly Node[] = NO_PARENTS) {
     this.id = nextNodeId++;
-    const scope = init.nameScope ?? currentTraceState().names;
+    const state = currentTraceState();
+    const scope = init.nameScope ?? state.names;
     this.#base = baseInfo(init.name ?? defaultBaseName(value));
     this.#index = scope.nextIndex(this.#base);
     this._scopeId = scope.id;
@@ -127,6 +128,8 @@ export class Node<T = unknown> {
       }
     }
     this.level = level;
+    // lets a bundle tell nodes made inside its body from nodes it was not given (see bundle)
+    state.readObserver?.onCreate?.(this);
   }
 
   /** Human-readable unique name, `base:index` (e.g. `add:3`). */

@@ -1,1 +1,26 @@
-export {};
+/**
+ * @trace-ts/core/testing — test doubles for code built on trace-ts. Import from
+ * `@trace-ts/core/testing` in your tests; nothing here is meant for production use.
+ */
+
+export * from "./optimizer-conformance.js";
+export {
+  ScriptExhaustedError,
+  type ScriptedCall,
+  ScriptedModel,
+  type ScriptedModelOptions,
+  type ScriptedResponder,
+  type ScriptedResponse,
+} from "./scripted-model.js";
+export {
+  anthropicMessageResponse,
+  openAIChatResponse,
+  type StubBodyOptions,
+  type StubHandler,
+  type StubReply,
+  type StubRequest,
+  type StubServer,
+  type StubServerOptions,
+  startStubServer,
+  stubErrorBody,
+} from "./stub-server.js";

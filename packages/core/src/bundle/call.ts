@@ -1,0 +1,362 @@
+import { CodeTimeoutError } from "../code/errors.js";
+import { isVmTimeout } from "../code/sandbox.js";
+import { ExecutionError } from "../errors/execution-error.js";
+import { currentTraceState, type TraceState } from "../graph/context.js";
+import { ExceptionNode, MessageNode, Node, ParameterNode } from "../graph/node.js";
+import type { CodeSlot } from "./code-slot.js";
+import type { BundleDefinition, Runnable } from "./definition.js";
+import { UndeclaredDependencyError } from "./errors.js";
+import { __traceBundleInvoke, annotateFailure, framesOf } from "./failure.js";
+import { CallFrame, currentFrame, runInFrame } from "./frame.js";
+import { bindCall } from "./inputs.js";
+
+/**
+ * Calls a bundled function. Three cases:
+ *
+ * - **traced** (outside any bundle body, or inside a `traceInside` body): the body runs with the
+ *   arguments' plain values (nodes when `traceInside`), and the result is a `MessageNode` whose
+ *   named inputs are the arguments (plus `__code` for trainable code and `__dep<i>` for allowed
+ *   external dependencies). A throw becomes an `ExceptionNode` thrown as `ExecutionError`.
+ * - **plain** (inside the body of a bundle that does not trace inside, where tracing is off): the
+ *   callee runs like its plain function and returns what the caller's type says: a `@bundle`
+ *   method called directly returns its plain value (its declared type); a `bundle(fn)` function or
+ *   a method called through `traced()` returns a parentless `MessageNode` (`returnsNodes`).
+ *   Errors propagate unchanged, to be attributed to the enclosing bundle.
+ * - **recursive** inside its own `traceInside` body: the body is called directly (traced once at
+ *   the top).
+ */
+export function callBundle(
+  slot: CodeSlot,
+  self: unknown,
+  args: readonly unknown[],
+  returnsNodes: boolean,
+): unknown {
+  const state = currentTraceState();
+  const frame = currentFrame(state);
+  if (frame !== undefined) {
+    if (!frame.traceInside) return callPlain(slot, self, args, returnsNodes);
+    if (frame.runs(slot)) return callPlain(slot, self, args, returnsNodes);
+  }
+  return callTraced(slot, self, args, state, frame);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** Runs a body: compiled code in its sandbox (time-limited, values adopted), the original directly. */
+function invoke(
+  def: BundleDefinition,
+  runnable: Runnable,
+  self: unknown,
+  args: readonly unknown[],
+  named: boolean,
+): unknown {
+  const compiled = runnable.compiled;
+  if (compiled === undefined)
+    return named ? __traceBundleInvoke(runnable.fn, self, args) : Reflect.apply(runnable.fn, self, args);
+  const { sandbox } = compiled;
+  if (compiled.guarded) sandbox.runtime.begin();
+  let result: unknown;
+  try {
+    result =
+      def.options.hardTimeout && !def.isAsync
+        ? sandbox.callWithTimeout(runnable.fn, self, args, hardTimeoutMs(def.options.budgetMs))
+        : named
+          ? __traceBundleInvoke(runnable.fn, self, args)
+          : Reflect.apply(runnable.fn, self, args);
+  } catch (error) {
+    throw normalizeError(def, runnable, error);
+  }
+  if (isThenable(result)) {
+    return Promise.resolve(result).then(
+      (value) => sandbox.bridge.adopt(value),
+      (error: unknown) => {
+        throw normalizeError(def, runnable, error);
+      },
+    );
+  }
+  return sandbox.bridge.adopt(result);
+}
+
+/**
+ * vm's hard timeout fires a little after the loop guards' budget: loops are stopped by a guard,
+ * whose error shows the failing line; the hard timeout catches what guards cannot see.
+ */
+function hardTimeoutMs(budgetMs: number): number {
+  return budgetMs + Math.max(25, budgetMs * 0.25);
+}
+
+/** A host-realm error for an error thrown by compiled code; time-limit errors become `CodeTimeoutError`. */
+function normalizeError(def: BundleDefinition, runnable: Runnable, error: unknown): unknown {
+  const sandbox = runnable.compiled?.sandbox;
+  if (sandbox === undefined) return error;
+  if (sandbox.isTimeout(error) || isVmTimeout(error)) {
+    const timeout = new CodeTimeoutError(def.name, def.options.budgetMs);
+    // keep the stack of the original error, so the failing line can be found
+    Object.defineProperty(timeout, "cause", { value: error, configurable: true, writable: true });
+    timeoutStacks.set(timeout, error);
+    return timeout;
+  }
+  return sandbox.bridge.adoptError(error);
+}
+
+const NO_NODES: readonly Node[] = Object.freeze([]);
+
+/** Time-limit errors and the sandbox error (with the useful stack) they replaced. */
+const timeoutStacks = new WeakMap<object, unknown>();
+
+function unwrapResult(value: unknown): unknown {
+  return value instanceof Node ? value._data : value;
+}
+
+// ---- plain calls (inside a body that does not trace) ----
+
+function callPlain(slot: CodeSlot, self: unknown, args: readonly unknown[], returnsNodes: boolean): unknown {
+  const def = slot.definition;
+  const runnable = slot.resolve();
+  let callArgs: unknown[];
+  if (def.options.traceInside) {
+    callArgs = args.map((a) => (a instanceof Node ? a : new Node(a)));
+  } else {
+    callArgs = args.map((a) => (a instanceof Node ? a.data : a)); // a read of the enclosing body
+  }
+  const finish = (value: unknown): unknown => {
+    slot.succeeded(runnable);
+    if (!returnsNodes) return def.options.traceInside ? value : unwrapResult(value);
+    return value instanceof MessageNode
+      ? value
+      : new MessageNode(unwrapResult(value), { op: def.name, inputs: {} });
+  };
+  const result = invoke(def, runnable, self, callArgs, false);
+  return isThenable(result) ? Promise.resolve(result).then(finish) : finish(result);
+}
+
+// ---- traced calls ----
+
+function callTraced(
+  slot: CodeSlot,
+  self: unknown,
+  args: readonly unknown[],
+  state: TraceState,
+  parent: CallFrame | undefined,
+): unknown {
+  const call = new TracedCall(slot, state);
+  let runnable: Runnable;
+  try {
+    runnable = slot.resolve();
+  } catch (error) {
+    call.bind(undefined, self, args);
+    return call.fail(error);
+  }
+  const bodyArgs = call.bind(runnable, self, args);
+  call.runnable = runnable;
+  const frame = new CallFrame(slot, parent, slot.definition.options.traceInside, call.inputNodes);
+  call.frame = frame;
+  let result: unknown;
+  try {
+    result = runInFrame(frame, state, () => invoke(slot.definition, runnable, self, bodyArgs, true));
+  } catch (error) {
+    return call.fail(error);
+  }
+  if (isThenable(result)) {
+    return Promise.resolve(result).then(
+      (value) => call.finish(value),
+      (error: unknown) => call.fail(error),
+    );
+  }
+  return call.finish(result);
+}
+
+/** The state of one traced call: its inputs, and how to turn its outcome into a node. */
+class TracedCall {
+  readonly slot: CodeSlot;
+  readonly def: BundleDefinition;
+  readonly nameScope: TraceState["names"];
+  readonly tracing: boolean;
+  /** Inputs by name (only while tracing). */
+  inputs: Record<string, Node> = {};
+  /** Every input node (also when not tracing, for dependency checks). */
+  inputNodes: Node[] = [];
+  runnable: Runnable | undefined;
+  frame: CallFrame | undefined;
+
+  constructor(slot: CodeSlot, state: TraceState) {
+    this.slot = slot;
+    this.def = slot.definition;
+    this.nameScope = state.names;
+    this.tracing = state.tracing;
+  }
+
+  /** Matches the arguments to parameters and records the input nodes; returns the body's arguments. */
+  bind(runnable: Runnable | undefined, self: unknown, args: readonly unknown[]): unknown[] {
+    const def = this.def;
+    const traceInside = def.options.traceInside;
+    const bound = bindCall(def, runnable, self, args);
+    const bodyArgs = bound.plain;
+    const { names, given, positions } = bound;
+    for (let i = 0; i < names.length; i++) {
+      const value = given[i];
+      let n: Node | undefined;
+      if (value instanceof Node) n = value;
+      else if (this.tracing || traceInside) n = new Node(value, { nameScope: this.nameScope });
+      if (n === undefined) continue;
+      this.inputNodes.push(n);
+      if (this.tracing) this.inputs[names[i]!] = n;
+      if (traceInside) bodyArgs[positions[i]!] = n;
+    }
+    if (this.tracing && def.options.trainable) {
+      const code = this.slot.parameter;
+      if (code !== undefined) this.inputs.__code = code;
+    }
+    return bodyArgs;
+  }
+
+  /** The output node of a call that returned `value` (or the undeclared-dependency failure). */
+  finish(value: unknown): MessageNode {
+    const def = this.def;
+    const deps = dependencies(def, this.frame!, value, this.inputNodes);
+    if (deps.length > 0 && !def.options.allowExternalDependencies && !def.options.traceInside) {
+      const error = new UndeclaredDependencyError(
+        def.name,
+        deps.map((d) => d.name),
+      );
+      // a suggestion that reads hidden nodes is feedback for the optimizer; the original is a bug to fix
+      if (this.runnable?.compiled === undefined) throw error;
+      return this.fail(error, deps);
+    }
+    this.slot.succeeded(this.runnable!);
+    return new MessageNode(plainValue(value), {
+      op: def.name,
+      description: def.description,
+      inputs: this.tracing ? withDeps(this.inputs, deps) : this.inputs,
+      nameScope: this.nameScope,
+    });
+  }
+
+  /** Records a failure as an `ExceptionNode` and throws it as `ExecutionError` (or rethrows). */
+  fail(error: unknown, deps?: readonly Node[]): never {
+    const def = this.def;
+    if (!def.options.catchErrors) throw error;
+    const frames = framesOf(timeoutStacks.get(error as object) ?? error);
+    const source = this.runnable === undefined ? currentSource(this.slot) : undefined;
+    const annotatedSource = annotateFailure(def, this.runnable, source, error, frames);
+    const extra = deps ?? (this.frame ? failureDependencies(def, this.frame, this.inputNodes, error) : []);
+    const exceptionNode = new ExceptionNode({
+      op: def.name,
+      description: def.description,
+      inputs: this.tracing ? withDeps(this.inputs, extra) : this.inputs,
+      error,
+      annotatedSource,
+      nameScope: this.nameScope,
+      info: { bundle: def.name },
+    });
+    throw new ExecutionError(exceptionNode, error);
+  }
+}
+
+function currentSource(slot: CodeSlot): unknown {
+  try {
+    return slot.parameter?._data ?? slot.definition.source;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds dependency nodes as inputs `__dep0`, `__dep1`…. */
+function withDeps(inputs: Record<string, Node>, deps: readonly Node[]): Record<string, Node> {
+  if (deps.length === 0) return inputs;
+  const all = { ...inputs };
+  deps.forEach((d, i) => {
+    all[`__dep${i}`] = d;
+  });
+  return all;
+}
+
+/** A body's result as a plain value: nodes (also in a returned array or plain object) are unwrapped. */
+function plainValue(value: unknown): unknown {
+  if (value instanceof Node) return value._data;
+  if (Array.isArray(value) && value.some((v) => v instanceof Node))
+    return value.map((v) => (v instanceof Node ? v._data : v));
+  if (isPlainObject(value) && Object.values(value).some((v) => v instanceof Node)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = v instanceof Node ? v._data : v;
+    return out;
+  }
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === Object.prototype || proto === null;
+}
+
+/** The nodes a result holds directly (a node, or nodes in a returned array or plain object). */
+function resultNodes(value: unknown): Node[] {
+  if (value instanceof Node) return [value];
+  if (Array.isArray(value)) return value.filter((v): v is Node => v instanceof Node);
+  if (isPlainObject(value)) return Object.values(value).filter((v): v is Node => v instanceof Node);
+  return [];
+}
+
+/**
+ * The extra inputs of a call's result. Without `traceInside`: nodes the body read (or returned)
+ * that it neither received nor created. With `traceInside`: trainable parameters the returned
+ * nodes depend on that were not passed in (hidden parameters), so backward still reaches them.
+ */
+function dependencies(
+  def: BundleDefinition,
+  frame: CallFrame,
+  value: unknown,
+  inputs: readonly Node[],
+): readonly Node[] {
+  if (typeof value !== "object" || value === null) return def.options.traceInside ? NO_NODES : frame.external;
+  const returned = resultNodes(value);
+  if (!def.options.traceInside) {
+    for (const n of returned) if (!inputs.includes(n) && !frame.created(n)) frame.addExternal(n);
+    return frame.external;
+  }
+  return hiddenParameters(returned, inputs);
+}
+
+/**
+ * Extra inputs of an `ExceptionNode`: allowed external reads, or for `traceInside` the hidden
+ * parameters behind a failed inner operation (so the error's feedback reaches them).
+ */
+function failureDependencies(
+  def: BundleDefinition,
+  frame: CallFrame,
+  inputs: readonly Node[],
+  error: unknown,
+): Node[] {
+  if (def.options.traceInside) {
+    return error instanceof ExecutionError ? hiddenParameters([error.exceptionNode], inputs) : [];
+  }
+  return def.options.allowExternalDependencies ? [...frame.external] : [];
+}
+
+/**
+ * Trainable parameters among the ancestors of `roots` that were not passed in. The walk stops at
+ * the call's inputs: whatever lies above an input is already connected to the call through it.
+ */
+function hiddenParameters(roots: readonly Node[], inputs: readonly Node[]): Node[] {
+  const hidden: Node[] = [];
+  const seen = new Set<Node>(inputs);
+  const stack = roots.filter((r) => !seen.has(r));
+  for (const r of stack) seen.add(r);
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n instanceof ParameterNode && n.trainable) hidden.push(n);
+    for (const p of n.parents) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      stack.push(p);
+    }
+  }
+  return hidden.sort((a, b) => a.id - b.id);
+}

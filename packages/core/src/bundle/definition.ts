@@ -1,0 +1,317 @@
+import { canonicalForm } from "../code/canonical.js";
+import {
+  type CompiledFunction,
+  compileBinder,
+  instantiate,
+  type PreparedCode,
+  prepareCode,
+} from "../code/compile.js";
+import { InvalidScopeError } from "../code/errors.js";
+import { type FunctionShape, type ParsedFunction, parseFunction } from "../code/parse.js";
+import { parameterList, signatureText } from "../code/signature.js";
+import type { ResolvedBundleOptions } from "./options.js";
+import { dedent, rawSource } from "./source.js";
+
+/** Any function a bundle can wrap (called through `Reflect.apply`). */
+export type AnyFunction = (this: never, ...args: never[]) => unknown;
+
+/** How a bundle was declared: `bundle(fn)` or `@bundle()` on a method. */
+export type BundleForm = "function" | "method";
+
+/** Code a bundle can run: the original function or a compiled version of suggested source. */
+export interface Runnable {
+  /** The source text this runs (the code parameter's value). */
+  readonly source: string;
+  /** The function to call (with the instance as `this`). */
+  readonly fn: AnyFunction;
+  /** The compiled version, or undefined for the original function. */
+  readonly compiled: CompiledFunction | undefined;
+  /** Each parameter's value with defaults applied, or undefined when that is not known. */
+  bind(self: unknown, args: readonly unknown[]): unknown[] | undefined;
+}
+
+/** Where the original function starts in its script (learned from stack traces). */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /**
+   * Whether formatted stack text uses the same positions as V8's structured frames (false when a
+   * formatter source-maps them, as jest and `--enable-source-maps` do); only then can stack text be
+   * mapped with this location.
+   */
+  readonly textMatches: boolean;
+}
+
+/** How a bundle names its inputs. */
+export interface InputLayout {
+  /** Names of the parameters before any rest parameter. */
+  readonly fixed: readonly string[];
+  /** Whether each fixed parameter has a default value. */
+  readonly hasDefault: readonly boolean[];
+  /** Base name of the rest parameter (`args` → `args_0`, `args_1`…), or undefined. */
+  readonly rest: string | undefined;
+}
+
+const INSTANCE_CACHE_LIMIT = 8;
+
+/**
+ * Everything shared by all calls of one bundled function or method: its name, options, original
+ * function and captured source, parsed signature, input names, and the compiled versions of
+ * suggested code. Per-instance state (the code parameter) lives in `CodeSlot`.
+ */
+export class BundleDefinition {
+  /** Operation name in the graph. */
+  readonly name: string;
+  /** The function as written. */
+  readonly original: AnyFunction;
+  /** Options with defaults applied. */
+  readonly options: ResolvedBundleOptions;
+  /** Function or method. */
+  readonly form: BundleForm;
+  /** Where the original function starts, once a stack trace showed it. */
+  location: SourceLocation | undefined;
+  #source: string | null | undefined;
+  #parsed: ParsedFunction | null | undefined;
+  #layout: InputLayout | undefined;
+  #originalRunnable: Runnable | undefined;
+  #originalBinder: ((self: unknown, args: readonly unknown[]) => unknown[]) | null | undefined;
+  #canonical: string | null | undefined;
+  #description: string | undefined;
+  readonly #instances = new Map<PreparedCode, CompiledFunction>();
+
+  /**
+   * @param original the function to wrap
+   * @param name the operation name
+   * @param options resolved options
+   * @param form how it was declared
+   */
+  constructor(original: AnyFunction, name: string, options: ResolvedBundleOptions, form: BundleForm) {
+    this.original = original;
+    this.name = name;
+    this.options = options;
+    this.form = form;
+  }
+
+  /** The captured, dedented source, or undefined for native and bound functions. */
+  get source(): string | undefined {
+    if (this.#source === undefined) {
+      const raw = rawSource(this.original);
+      this.#source = raw === undefined ? null : dedent(raw);
+    }
+    return this.#source ?? undefined;
+  }
+
+  /** The parsed original source, or undefined when it is unavailable or does not parse. */
+  get parsed(): ParsedFunction | undefined {
+    if (this.#parsed === undefined) {
+      const source = this.source;
+      try {
+        this.#parsed = source === undefined ? null : parseFunction(source, this.name);
+      } catch {
+        this.#parsed = null;
+      }
+    }
+    return this.#parsed ?? undefined;
+  }
+
+  /** The original signature, when known. */
+  get shape(): FunctionShape | undefined {
+    return this.parsed?.shape;
+  }
+
+  /** Whether the function is declared `async`. */
+  get isAsync(): boolean {
+    return this.shape?.isAsync ?? this.original.constructor?.name === "AsyncFunction";
+  }
+
+  /** Input names: parameters by name, destructured ones `arg<i>`, rest parameters `name_<i>`. */
+  get layout(): InputLayout {
+    if (this.#layout === undefined) {
+      const shape = this.shape;
+      if (shape === undefined) {
+        this.#layout = { fixed: [], hasDefault: [], rest: "args" };
+      } else {
+        const fixed: string[] = [];
+        const hasDefault: boolean[] = [];
+        let rest: string | undefined;
+        shape.params.forEach((p, i) => {
+          if (p.rest) rest = p.name ?? "args";
+          else {
+            fixed.push(p.name ?? `arg${i}`);
+            hasDefault.push(p.hasDefault);
+          }
+        });
+        // destructured parameters are `arg<i>`; keep every name unique
+        const used = new Set<string>();
+        for (let i = 0; i < fixed.length; i++) {
+          while (used.has(fixed[i]!)) fixed[i] = `${fixed[i]}_`;
+          used.add(fixed[i]!);
+        }
+        this.#layout = { fixed, hasDefault, rest };
+      }
+    }
+    return this.#layout;
+  }
+
+  /** The signature text shown to optimizers, e.g. `add(a, b = 2)`. */
+  get signature(): string {
+    const shape = this.shape;
+    return shape ? signatureText(shape) : `${this.name}(…)`;
+  }
+
+  /** Description of the operation (the `description` option, or a generated one). */
+  get description(): string {
+    if (this.#description === undefined) {
+      const params = this.shape ? parameterList(this.shape) : "…";
+      this.#description = `[${this.name}] ${this.options.description ?? `Calls ${this.name}(${params}).`}`;
+    }
+    return this.#description;
+  }
+
+  /** The scope the bundle's suggested code may use (the `scope` thunk's result, checked). */
+  scope(): Readonly<Record<string, unknown>> {
+    const thunk = this.options.scope;
+    if (thunk === undefined) return {};
+    let value: unknown;
+    try {
+      value = thunk();
+    } catch (error) {
+      throw new InvalidScopeError(
+        this.name,
+        `the scope thunk threw ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new InvalidScopeError(
+        this.name,
+        `the scope thunk must return an object, got ${value === null ? "null" : typeof value}`,
+      );
+    }
+    return value as Readonly<Record<string, unknown>>;
+  }
+
+  /**
+   * Checks suggested source without applying it: parse (JavaScript or TypeScript), signature,
+   * safety, strict-mode compilation. Cached per distinct source.
+   *
+   * @throws CodeCompileError, CodeForbiddenError, SignatureChangedError, InvalidScopeError
+   */
+  prepare(candidate: unknown): PreparedCode {
+    return prepareCode(candidate, {
+      name: this.name,
+      scopeNames: Object.keys(this.scope()),
+      expected: this.shape,
+      guardLoops: Number.isFinite(this.options.budgetMs),
+    });
+  }
+
+  /**
+   * Checks that a source can run: either it is the original function's (which needs no
+   * compilation) or it prepares (see `prepare`).
+   *
+   * @throws CodeCompileError, CodeForbiddenError, SignatureChangedError, InvalidScopeError
+   */
+  prepareOrOriginal(candidate: unknown): void {
+    if (typeof candidate === "string" && this.isOriginal(candidate)) return;
+    this.prepare(candidate);
+  }
+
+  /** The text of the constraint a code parameter carries. */
+  constraint(): string {
+    let names: string[] = [];
+    try {
+      names = Object.keys(this.scope());
+    } catch {
+      // the thunk cannot run yet (e.g. a const declared later); leave the names out
+    }
+    const extra = names.length > 0 ? `, and these names from the program: ${names.join(", ")}` : "";
+    return (
+      `Keep the signature ${this.signature} (same parameter names and order${this.isAsync ? ", still async" : ""}); only the body may change. ` +
+      `JavaScript or TypeScript. The code runs in strict mode and sees only its parameters, this, JavaScript's built-ins${extra}.`
+    );
+  }
+
+  /** Whether a source is the original function's, up to whitespace, comments and types. */
+  isOriginal(candidate: string): boolean {
+    const source = this.source;
+    if (source === undefined) return false;
+    if (candidate === source) return true;
+    if (this.#canonical === undefined) {
+      const parsed = this.parsed;
+      this.#canonical = parsed ? (canonicalForm(parsed) ?? null) : null;
+    }
+    if (this.#canonical === null) return false;
+    let parsed: ParsedFunction;
+    try {
+      parsed = parseFunction(candidate, this.name);
+    } catch {
+      return false;
+    }
+    return canonicalForm(parsed) === this.#canonical;
+  }
+
+  /** The original function as a `Runnable`. */
+  get originalRunnable(): Runnable {
+    if (this.#originalRunnable === undefined) {
+      this.#originalRunnable = {
+        source: this.source ?? "",
+        fn: this.original,
+        compiled: undefined,
+        bind: (thisArg, args) => this.#bindOriginal(thisArg, args),
+      };
+    }
+    return this.#originalRunnable;
+  }
+
+  /**
+   * The code to run for a code parameter value: the original function when the value is the
+   * original source, otherwise the compiled suggestion (compiled once per distinct source).
+   *
+   * @throws CodeCompileError, CodeForbiddenError, SignatureChangedError, InvalidScopeError
+   */
+  runnableFor(candidate: unknown): Runnable {
+    if (typeof candidate === "string" && this.isOriginal(candidate)) return this.originalRunnable;
+    const prepared = this.prepare(candidate);
+    let compiled = this.#instances.get(prepared);
+    if (compiled === undefined) {
+      compiled = instantiate(prepared, this.scope(), this.options.budgetMs);
+      if (this.#instances.size >= INSTANCE_CACHE_LIMIT)
+        this.#instances.delete(this.#instances.keys().next().value!);
+      this.#instances.set(prepared, compiled);
+    }
+    const { fn, bind } = compiled;
+    return {
+      source: candidate as string,
+      fn: fn as AnyFunction,
+      compiled,
+      bind: (thisArg, args) => {
+        if (bind === undefined) return undefined;
+        try {
+          return Reflect.apply(bind, thisArg, args) as unknown[];
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  }
+
+  #bindOriginal(thisArg: unknown, args: readonly unknown[]): unknown[] | undefined {
+    if (this.#originalBinder === undefined) {
+      const shape = this.shape;
+      let scope: Readonly<Record<string, unknown>> = {};
+      try {
+        scope = this.scope();
+      } catch {
+        // defaults that need the scope will fail and fall back below
+      }
+      this.#originalBinder = (shape && compileBinder(shape, scope, this.name)) ?? null;
+    }
+    if (this.#originalBinder === null) return undefined;
+    try {
+      return this.#originalBinder(thisArg, args);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import type { MaybeNode, MessageNode, ParameterNode, Unwrap } from "../graph/node.js";
+
+/** A bundled function's arguments: each may be a plain value or a node holding one. */
+export type TracedArgs<A extends readonly unknown[]> = { [I in keyof A]: MaybeNode<Unwrap<A[I]>> };
+
+/**
+ * What calling a bundled function returns: a `MessageNode` of the function's (unwrapped) result,
+ * or a promise of one for a function that returns a promise.
+ */
+export type TracedResult<R> = [R] extends [PromiseLike<infer U>]
+  ? Promise<MessageNode<Unwrap<U>>>
+  : MessageNode<Unwrap<R>>;
+
+/** Source-code access shared by bundled functions and bundled methods (through `traced()`). */
+export interface BundleHandle {
+  /** Whether the code is a trainable parameter. */
+  readonly trainable: boolean;
+  /**
+   * The code parameter (key like `__code0`): its value is the current source. Undefined when the
+   * bundle is not trainable. For a method, each instance has its own.
+   */
+  readonly parameter: ParameterNode<string> | undefined;
+  /** The current source: the code parameter's value, or the captured source (dedented). */
+  getSource(): string;
+  /**
+   * Checks new source (JavaScript or TypeScript; parse, signature, sandbox rules, strict-mode
+   * compile) and makes it the code parameter's value. Throws a typed error and changes nothing
+   * when the source is rejected.
+   */
+  setSource(source: string): void;
+  /** The last source that finished a call without error (initially the captured source). */
+  readonly lastWorkingSource: string | undefined;
+  /** Puts `lastWorkingSource` back into the code parameter; returns whether anything changed. */
+  rollback(): boolean;
+}
+
+/** Any function `bundle()` accepts (an optional `this` annotation is kept). */
+export type BundleableFunction = (...args: never[]) => unknown;
+
+/**
+ * A function made by `bundle(fn, options)`: callable with nodes or plain values (same `this`
+ * as `fn`), returning a `MessageNode` (or a promise of one), plus source-code access.
+ */
+export type BundledFunction<F extends BundleableFunction> = BundleHandle &
+  ((this: ThisParameterType<F>, ...args: TracedArgs<Parameters<F>>) => TracedResult<ReturnType<F>>);
+
+/** A `@bundle` method seen through `traced(obj)`: bound to `obj`, typed to take nodes and return nodes. */
+export type TracedMethod<A extends unknown[], R> = BundleHandle &
+  ((...args: TracedArgs<A>) => TracedResult<R>);
+
+/** Names of the methods `@model` adds; `traced()` leaves them out. */
+export type ModelMethodName =
+  | "parameters"
+  | "namedParameters"
+  | "state"
+  | "loadState"
+  | "save"
+  | "load"
+  | "clone"
+  | "exportSource";
+
+/** How `traced()` types one member: bundled functions keep their type, methods become `TracedMethod`s. */
+export type TracedMember<M> = M extends BundleHandle
+  ? M
+  : M extends (...args: infer A) => infer R
+    ? TracedMethod<A, R>
+    : never;
+
+/**
+ * The typed view `traced(obj)` returns: every method of `T` as a `TracedMethod` (only `@bundle`
+ * methods may actually be called; others throw `NotBundledError`), bundled functions held in
+ * fields (`answer = bundle(...)`) with their own types, and other members as `never`. A
+ * homomorphic mapped type, so `traced(this)` inside a class resolves too.
+ */
+export type Traced<T> = {
+  readonly [K in keyof T]: K extends ModelMethodName ? never : TracedMember<T[K]>;
+};

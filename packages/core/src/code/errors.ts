@@ -1,0 +1,104 @@
+import { TraceError } from "../errors/trace-error.js";
+
+/**
+ * Suggested source code could not be turned into a function: it does not parse (JavaScript or
+ * TypeScript), is not a single function, or fails to compile. Nothing was applied.
+ */
+export class CodeCompileError extends TraceError {
+  /** 1-based line of the problem in the suggested source, when known. */
+  readonly line: number | undefined;
+  /** The suggested source with the failing line marked, when the line is known. */
+  readonly annotatedSource: string | undefined;
+
+  /**
+   * @param name the function the code is for
+   * @param problem what is wrong
+   * @param line 1-based line in the suggested source, when known
+   * @param annotatedSource the source with that line marked
+   */
+  constructor(name: string, problem: string, line?: number, annotatedSource?: string) {
+    super(
+      "CODE_COMPILE",
+      `code for ${name} does not compile${line === undefined ? "" : ` (line ${line})`}: ${problem}. Fix the code and set it again; the previous code is unchanged.`,
+    );
+    this.line = line;
+    this.annotatedSource = annotatedSource;
+  }
+}
+
+/**
+ * Suggested code uses something trainable code may not use: `import()`, `#private` members,
+ * `super`, or the `constructor`/`__proto__` back doors to the host's `Function`.
+ */
+export class CodeForbiddenError extends TraceError {
+  /** 1-based line of the construct in the suggested source, when known. */
+  readonly line: number | undefined;
+
+  /**
+   * @param name the function the code is for
+   * @param problem the construct and why it is not allowed
+   * @param line 1-based line in the suggested source
+   */
+  constructor(name: string, problem: string, line?: number) {
+    super(
+      "CODE_FORBIDDEN",
+      `code for ${name} uses ${problem}${line === undefined ? "" : ` (line ${line})`}. Trainable code runs in a sandbox; rewrite it without this.`,
+    );
+    this.line = line;
+  }
+}
+
+/** Suggested code changed the function's signature (parameter names or order, async or generator). */
+export class SignatureChangedError extends TraceError {
+  /** The signature the code must keep, e.g. `add(a, b = 2)`. */
+  readonly expected: string;
+  /** The signature the suggested code has. */
+  readonly received: string;
+
+  /**
+   * @param name the function the code is for
+   * @param expected the required signature
+   * @param received the suggested code's signature
+   * @param problem what differs
+   */
+  constructor(name: string, expected: string, received: string, problem: string) {
+    super(
+      "SIGNATURE_CHANGED",
+      `code for ${name} must keep the signature ${expected} but has ${received} (${problem}). Change only the body.`,
+    );
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/** Suggested code kept the event loop busy longer than its time limit (`timeoutMs`). */
+export class CodeTimeoutError extends TraceError {
+  /** The limit in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param name the function that timed out
+   * @param timeoutMs the limit that was exceeded
+   */
+  constructor(name: string, timeoutMs: number) {
+    super(
+      "CODE_TIMEOUT",
+      `${name} ran for more than ${timeoutMs} ms without finishing (timeoutMs); look for a loop that never ends or work that is far too slow.`,
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The `scope` thunk of a bundle returned something unusable or threw. */
+export class InvalidScopeError extends TraceError {
+  /**
+   * @param name the bundled function
+   * @param problem what is wrong with the scope
+   */
+  constructor(name: string, problem: string) {
+    super(
+      "INVALID_SCOPE",
+      `scope of ${name}: ${problem}. Pass scope: () => ({ helper, CONSTANT }) with identifier keys.`,
+    );
+  }
+}

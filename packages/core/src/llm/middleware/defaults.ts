@@ -1,0 +1,115 @@
+/**
+ * `withDefaults`: the usual middleware stack in the right order, from a few options.
+ */
+import { validateOptions } from "../../util/options.js";
+import type { LanguageModel } from "../types.js";
+import { Budget, type BudgetOptions, enforceBudget } from "./budget.js";
+import { type ResponseCacheOptions, responseCache } from "./cache.js";
+import { type LLMLogEvent, type LogOptions, logCalls, redactingEmitter, summarizeError } from "./log.js";
+import { rateLimit } from "./rate-limit.js";
+import { type RetryOptions, retry } from "./retry.js";
+import { trackUsage, UsageTracker } from "./usage.js";
+import { type LanguageModelMiddleware, wrapModel } from "./wrap.js";
+
+/** Options of {@link withDefaults}. Everything is optional; only retry is on by default. */
+export interface WithDefaultsOptions {
+  /** Retry policy (default: 3 attempts, 0.5 s initial backoff); `false` disables retrying. */
+  readonly retry?: RetryOptions | false;
+  /** Most calls in flight at once (default: unlimited). */
+  readonly concurrency?: number;
+  /** Most calls started per minute (default: unlimited). */
+  readonly requestsPerMinute?: number;
+  /** Response cache: `true` for an in-memory LRU, or options (e.g. `{ directory }`). Default off. */
+  readonly cache?: boolean | ResponseCacheOptions;
+  /** Tracker that accumulates usage and cost (create it yourself to read the totals). */
+  readonly usage?: UsageTracker;
+  /** A budget to enforce: a shared `Budget`, or options to create one for this model only. */
+  readonly budget?: Budget | BudgetOptions;
+  /** Log hook: a callback, or full log options. Receives redacted events, including retries. */
+  readonly log?: ((event: LLMLogEvent) => void) | LogOptions;
+}
+
+const SCHEMA = {
+  retry: "object",
+  concurrency: "integer",
+  requestsPerMinute: "integer",
+  cache: "object",
+  usage: "object",
+  budget: "object",
+  log: "object",
+} as const;
+
+/**
+ * Wraps a model in the usual middleware stack. From the outside in:
+ * `logCalls → trackUsage → responseCache → enforceBudget → retry → rateLimit → model`.
+ * So cache hits are logged and counted but cost no budget and wait for no slot; the budget
+ * reserves once for a call however many attempts it takes; each attempt takes a rate-limit slot
+ * but backoff waits do not.
+ *
+ * @example
+ * const usage = new UsageTracker({ prices });
+ * const model = withDefaults(openai("gpt-4o-mini"), {
+ *   concurrency: 8, cache: { directory: ".cache/llm" }, usage, budget: { maxCost: 1, prices },
+ *   log: (e) => console.error(e),
+ * });
+ *
+ * @param model the provider model
+ * @param options which layers to add
+ */
+export function withDefaults(model: LanguageModel, options: WithDefaultsOptions = {}): LanguageModel {
+  const { retry: retryOption, cache, log, ...rest } = options;
+  validateOptions("withDefaults", rest, SCHEMA);
+  if (retryOption !== undefined && retryOption !== false && typeof retryOption !== "object") {
+    throw new TypeError("withDefaults: retry must be retry options or false");
+  }
+  if (cache !== undefined && typeof cache !== "boolean" && typeof cache !== "object") {
+    throw new TypeError("withDefaults: cache must be a boolean or response-cache options");
+  }
+  if (log !== undefined && typeof log !== "function" && typeof log !== "object") {
+    throw new TypeError("withDefaults: log must be a callback or log options");
+  }
+  const logOptions: LogOptions | undefined = typeof log === "function" ? { onEvent: log } : log;
+  if (rest.usage !== undefined && !(rest.usage instanceof UsageTracker)) {
+    throw new TypeError("withDefaults: usage must be a UsageTracker");
+  }
+
+  let retryMiddleware: LanguageModelMiddleware | undefined;
+  if (retryOption !== false) {
+    const retryOptions: RetryOptions = retryOption ?? {};
+    if (logOptions && retryOptions.onRetry === undefined) {
+      const emit = redactingEmitter(logOptions.onEvent, logOptions.secrets);
+      retryMiddleware = retry({
+        ...retryOptions,
+        onRetry: (e) =>
+          emit({
+            type: "retry",
+            model: `${e.model.provider}:${e.model.modelId}`,
+            attempt: e.attempt,
+            maxAttempts: e.maxAttempts,
+            delayMs: e.delayMs,
+            error: summarizeError(e.error),
+          }),
+      });
+    } else retryMiddleware = retry(retryOptions);
+  }
+  const limited =
+    rest.concurrency !== undefined || rest.requestsPerMinute !== undefined
+      ? rateLimit({ concurrency: rest.concurrency, requestsPerMinute: rest.requestsPerMinute })
+      : undefined;
+  const budget =
+    rest.budget === undefined
+      ? undefined
+      : rest.budget instanceof Budget
+        ? rest.budget
+        : new Budget(rest.budget);
+
+  return wrapModel(
+    model,
+    logOptions && logCalls(logOptions),
+    rest.usage && trackUsage(rest.usage),
+    cache !== undefined && cache !== false && responseCache(cache === true ? {} : cache),
+    budget && enforceBudget(budget),
+    retryMiddleware,
+    limited,
+  );
+}

@@ -1,0 +1,69 @@
+import { TraceError } from "../errors/trace-error.js";
+
+/** A state could not be read: not JSON, not a trace-ts model state, or an unreadable file. */
+export class StateFormatError extends TraceError {
+  /** @param problem what is wrong and where */
+  constructor(problem: string, options?: ErrorOptions) {
+    super(
+      "STATE_FORMAT",
+      `${problem}. Pass the object returned by state() (or its JSON text); nothing was changed.`,
+      options,
+    );
+  }
+}
+
+/** A state does not fit the model: unknown or missing parameter names, or a code/value mix-up. */
+export class StateMismatchError extends TraceError {
+  /** Names in the state that the model does not have. */
+  readonly unknown: readonly string[];
+  /** Names the model has that the state lacks. */
+  readonly missing: readonly string[];
+
+  /**
+   * @param model the model's class name
+   * @param unknown names in the state the model does not have
+   * @param missing names the model has that the state lacks
+   * @param other further problems (e.g. a kind mismatch)
+   */
+  constructor(
+    model: string,
+    unknown: readonly string[],
+    missing: readonly string[],
+    other: readonly string[] = [],
+  ) {
+    const parts: string[] = [];
+    if (unknown.length > 0) parts.push(`unknown parameter(s) ${unknown.join(", ")}`);
+    if (missing.length > 0) parts.push(`missing parameter(s) ${missing.join(", ")}`);
+    parts.push(...other);
+    super(
+      "STATE_MISMATCH",
+      `state does not fit ${model}: ${parts.join("; ")}. Load a state saved from the same model class${
+        missing.length > 0 && unknown.length === 0
+          ? ", or pass { allowMissing: true } to keep the current values of missing parameters"
+          : ""
+      }; nothing was changed.`,
+    );
+    this.unknown = unknown;
+    this.missing = missing;
+  }
+}
+
+/** A parameter value cannot be saved as JSON, or a loaded value was rejected by its parameter. */
+export class StateValueError extends TraceError {
+  /** One message per offending parameter. */
+  readonly problems: readonly string[];
+
+  /** @param problems one message per offending parameter */
+  constructor(problems: readonly string[]) {
+    super("STATE_VALUE", `${problems.join("; ")}; nothing was changed.`);
+    this.problems = problems;
+  }
+}
+
+/** A model operation was used on an object that is not a model. */
+export class NotAModelError extends TraceError {
+  /** @param what a description of the value */
+  constructor(what: string) {
+    super("NOT_A_MODEL", `${what} is not a model; decorate its class with @model or extend Model.`);
+  }
+}

@@ -1,0 +1,110 @@
+import type { CodeSlot } from "../bundle/code-slot.js";
+import { bundledMethods, bundleOf, methodSlot } from "../bundle/registry.js";
+import { Node, ParameterNode } from "../graph/node.js";
+import { isModel } from "./marker.js";
+
+/** A model's trainable parameter with its name (its path in the model). */
+export interface NamedParameter {
+  /** Path in the model: `prompt`, `retriever.prompt`, `tools.0.prompt`, `experts["a.b"].prompt`, `answer` (a method's code). */
+  readonly name: string;
+  /** The parameter. */
+  readonly parameter: ParameterNode;
+  /** `code` for the source of a bundled function or method, `value` otherwise. */
+  readonly kind: "code" | "value";
+  /** The code slot behind a code parameter. */
+  readonly slot?: CodeSlot;
+}
+
+const PLAIN_SEGMENT = /^(#?[A-Za-z_$][A-Za-z0-9_$]*|\d+)$/;
+
+/** Appends a path segment: `a.b`, or `a["x.y"]` when the segment is not a plain identifier. */
+export function joinPath(prefix: string, segment: string): string {
+  if (PLAIN_SEGMENT.test(segment)) return prefix === "" ? segment : `${prefix}.${segment}`;
+  return `${prefix}[${JSON.stringify(segment)}]`;
+}
+
+/**
+ * A model's trainable parameters in a stable order, each once (under the first name it is reached
+ * by): for each own enumerable field in declaration order — a trainable `ParameterNode`, a trainable
+ * bundled function, a nested model, or an array, Map or plain object of these — then the code of
+ * each trainable `@bundle` method (base class first, in declaration order). Objects of other
+ * classes are not searched.
+ */
+export function namedParametersOf(root: object): NamedParameter[] {
+  const out: NamedParameter[] = [];
+  const seenParams = new Set<ParameterNode>();
+  const seenObjects = new Set<object>();
+
+  const emit = (
+    name: string,
+    parameter: ParameterNode | undefined,
+    kind: "code" | "value",
+    slot?: CodeSlot,
+  ): void => {
+    if (parameter === undefined || !parameter.trainable || seenParams.has(parameter)) return;
+    seenParams.add(parameter);
+    out.push(slot ? { name, parameter, kind, slot } : { name, parameter, kind });
+  };
+
+  const visitValue = (value: unknown, path: string): void => {
+    if (value instanceof ParameterNode) {
+      emit(path, value, value.info.code === true ? "code" : "value");
+      return;
+    }
+    if (value instanceof Node) return;
+    if (typeof value === "function") {
+      const found = bundleOf(value);
+      if (found?.slot?.trainable) emit(path, found.slot.parameter, "code", found.slot);
+      return;
+    }
+    if (typeof value !== "object" || value === null || seenObjects.has(value)) return;
+    if (isModel(value)) {
+      visitObject(value, path, true);
+    } else if (Array.isArray(value)) {
+      seenObjects.add(value);
+      value.forEach((item, i) => {
+        visitValue(item, joinPath(path, String(i)));
+      });
+    } else if (value instanceof Map) {
+      seenObjects.add(value);
+      let i = 0;
+      for (const [key, item] of value) {
+        const segment = typeof key === "string" || typeof key === "number" ? String(key) : `#${i}`;
+        visitValue(item, joinPath(path, segment));
+        i++;
+      }
+    } else if (isPlainObject(value)) {
+      visitObject(value, path, false);
+    }
+  };
+
+  const visitObject = (obj: object, prefix: string, asModel: boolean): void => {
+    if (seenObjects.has(obj)) return;
+    seenObjects.add(obj);
+    for (const key of Object.keys(obj))
+      visitValue((obj as Record<string, unknown>)[key], joinPath(prefix, key));
+    if (!asModel) return;
+    const ctor = (obj as { constructor?: unknown }).constructor;
+    if (typeof ctor !== "function") return;
+    for (const m of bundledMethods(ctor as abstract new (...args: never[]) => unknown)) {
+      if (m.isStatic || !m.definition.options.trainable) continue;
+      const slot = methodSlot(m.definition, obj);
+      emit(
+        joinPath(prefix, String(typeof m.member === "symbol" ? m.member.description : m.member)),
+        slot.parameter,
+        "code",
+        slot,
+      );
+    }
+  };
+
+  visitObject(root, "", true);
+  return out;
+}
+
+/** Whether a value is a plain object (`{}` or `Object.create(null)`). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === Object.prototype || proto === null;
+}

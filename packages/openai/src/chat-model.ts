@@ -1,0 +1,300 @@
+/**
+ * `OpenAIChatModel`: a trace-ts `LanguageModel` over the official `openai` SDK's chat-completions
+ * API, for OpenAI and any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp server).
+ */
+import {
+  BadResponseError,
+  CancelledError,
+  estimateInputTokens,
+  estimateTextTokens,
+  type FinishReason,
+  type GenerateRequest,
+  type GenerateResult,
+  InvalidRequestError,
+  type LanguageModel,
+  LLMTimeoutError,
+  MissingApiKeyError,
+  type TokenUsage,
+  validateOptions,
+} from "@trace-ts/core";
+import OpenAI, { APIConnectionError } from "openai";
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from "openai/resources/chat/completions";
+import { toLLMError } from "./errors.js";
+
+/** Default per-call timeout: 2 minutes. */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+const OPENAI_BASE_URL = "https://api.openai.com/v1";
+/** Timers may fire this much before the nominal time limit as measured by `performance.now()`. */
+const TIMER_SLACK_MS = 5;
+
+/** Options of {@link OpenAIChatModel}. */
+export interface OpenAIChatModelOptions {
+  /**
+   * API key. Default: `OPENAI_API_KEY` from the environment; required for api.openai.com,
+   * optional for other servers (a placeholder is sent).
+   */
+  readonly apiKey?: string;
+  /**
+   * Base URL of the API, including `/v1` (e.g. `http://localhost:11434/v1` for Ollama,
+   * `http://localhost:8000/v1` for vLLM, `http://localhost:1234/v1` for LM Studio,
+   * `http://localhost:8080/v1` for llama.cpp server). Default: OpenAI's.
+   */
+  readonly baseURL?: string;
+  /** Provider name reported by the model (default `openai`, or `openai-compatible` with a custom baseURL). */
+  readonly provider?: string;
+  /** OpenAI organization id. */
+  readonly organization?: string;
+  /** OpenAI project id. */
+  readonly project?: string;
+  /** Per-call time limit in ms (default 120 000). Exceeding it throws `LLMTimeoutError`. */
+  readonly timeoutMs?: number;
+  /**
+   * Request field that carries `maxTokens`: `max_completion_tokens` (default when the provider is
+   * `openai`; required by reasoning models) or `max_tokens` (default for other servers, which
+   * often only know it).
+   */
+  readonly maxTokensParameter?: "max_completion_tokens" | "max_tokens";
+  /** Extra headers sent with every request. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Environment to read `OPENAI_API_KEY` from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Use this SDK client instead of creating one (its `maxRetries` should be 0: retrying is the
+   * job of the `retry` middleware). `apiKey`, `baseURL`, `organization`, `project` and `headers`
+   * are then ignored.
+   */
+  readonly client?: OpenAI;
+}
+
+const SCHEMA = {
+  apiKey: "string",
+  baseURL: "string",
+  provider: "string",
+  organization: "string",
+  project: "string",
+  timeoutMs: "number",
+  maxTokensParameter: "string",
+  headers: "object",
+  env: "object",
+  client: "object",
+} as const;
+
+/** Instruction appended when JSON mode is requested but no message mentions JSON (OpenAI requires it). */
+export const JSON_MODE_INSTRUCTION = "Reply with a single valid JSON object and nothing else.";
+
+/**
+ * A chat model served by the OpenAI chat-completions API or an OpenAI-compatible server.
+ * The SDK's own retries are off (`maxRetries: 0`); wrap the model with `retry` (or
+ * `withDefaults`) for one retry policy across providers.
+ *
+ * @example
+ * const model = withDefaults(new OpenAIChatModel("gpt-4o-mini"));
+ * const local = new OpenAIChatModel("llama3.1", { baseURL: "http://localhost:11434/v1" });
+ */
+export class OpenAIChatModel implements LanguageModel {
+  /** Always `v1`. */
+  readonly specificationVersion = "v1" as const;
+  /** `openai`, `openai-compatible`, or the name given in the options. */
+  readonly provider: string;
+  /** The model id sent to the server. */
+  readonly modelId: string;
+  /** The API's base URL. */
+  readonly baseURL: string;
+  /** Per-call time limit in ms. */
+  readonly timeoutMs: number;
+  readonly #client: OpenAI;
+  readonly #maxTokensParameter: "max_completion_tokens" | "max_tokens";
+
+  /**
+   * @param modelId the model, e.g. `gpt-4o-mini` or `llama3.1`
+   * @param options key, base URL, timeout and client settings
+   */
+  constructor(modelId: string, options: OpenAIChatModelOptions = {}) {
+    validateOptions("OpenAIChatModel", options, SCHEMA);
+    if (typeof modelId !== "string" || modelId === "") {
+      throw new TypeError("OpenAIChatModel: give a model id, e.g. new OpenAIChatModel('gpt-4o-mini')");
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) throw new RangeError(`OpenAIChatModel: timeoutMs must be > 0, got ${timeoutMs}`);
+    const mtp = options.maxTokensParameter;
+    if (mtp !== undefined && mtp !== "max_completion_tokens" && mtp !== "max_tokens") {
+      throw new RangeError(
+        `OpenAIChatModel: maxTokensParameter must be "max_completion_tokens" or "max_tokens"`,
+      );
+    }
+    const custom = options.client?.baseURL ?? options.baseURL;
+    const isOpenAI = custom === undefined || /^https:\/\/api\.openai\.com(\/|$)/.test(custom);
+    this.modelId = modelId;
+    this.provider = options.provider ?? (isOpenAI ? "openai" : "openai-compatible");
+    this.baseURL = (custom ?? OPENAI_BASE_URL).replace(/\/+$/, "");
+    this.timeoutMs = timeoutMs;
+    this.#maxTokensParameter = mtp ?? (this.provider === "openai" ? "max_completion_tokens" : "max_tokens");
+    if (options.client) {
+      this.#client = options.client;
+      return;
+    }
+    const env = options.env ?? process.env;
+    let apiKey = options.apiKey ?? env.OPENAI_API_KEY;
+    if (!apiKey) {
+      if (isOpenAI) throw new MissingApiKeyError("OPENAI_API_KEY", this.provider);
+      apiKey = "not-needed"; // local servers ignore the key, but the SDK requires one
+    }
+    this.#client = new OpenAI({
+      apiKey,
+      baseURL: this.baseURL,
+      organization: options.organization ?? null,
+      project: options.project ?? null,
+      maxRetries: 0,
+      timeout: timeoutMs,
+      ...(options.headers ? { defaultHeaders: { ...options.headers } } : {}),
+    });
+  }
+
+  /** Sends one chat-completions request. */
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const body = this.buildRequestBody(request);
+    const started = performance.now();
+    let completion: ChatCompletion;
+    try {
+      // the caller's signal and our timeout go straight to the SDK: creating an AbortController
+      // per call costs more than the rest of this method
+      completion = (await this.#client.chat.completions.create(body, {
+        ...(request.signal ? { signal: request.signal } : {}),
+        timeout: this.timeoutMs,
+        maxRetries: 0,
+      })) as ChatCompletion;
+    } catch (error) {
+      throw this.#mapError(error, request.signal, performance.now() - started);
+    }
+    return this.parseResponse(completion, request);
+  }
+
+  /**
+   * The chat-completions request body for a request (exposed for inspection and tests).
+   * @param request the trace-ts request
+   */
+  buildRequestBody(request: GenerateRequest): ChatCompletionCreateParamsNonStreaming {
+    if (!Array.isArray(request?.messages) || request.messages.length === 0) {
+      throw new InvalidRequestError(`${this.provider}:${this.modelId}: the request has no messages`, {
+        provider: this.provider,
+        modelId: this.modelId,
+      });
+    }
+    const messages: ChatCompletionMessageParam[] = request.messages.map((m) => ({
+      role: m.role,
+      content: m.content,
+    }));
+    const body: ChatCompletionCreateParamsNonStreaming = { model: this.modelId, messages };
+    const format = request.responseFormat;
+    if (format?.type === "json") {
+      body.response_format = { type: "json_object" };
+      if (!request.messages.some((m) => /json/i.test(m.content))) {
+        messages.push({ role: "system", content: JSON_MODE_INSTRUCTION });
+      }
+    } else if (format?.type === "json_schema") {
+      body.response_format = {
+        type: "json_schema",
+        json_schema: {
+          name: format.name,
+          schema: { ...format.schema },
+          ...(format.strict !== undefined ? { strict: format.strict } : {}),
+        },
+      };
+    }
+    if (request.maxTokens !== undefined) body[this.#maxTokensParameter] = request.maxTokens;
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.seed !== undefined) body.seed = request.seed;
+    return body;
+  }
+
+  /**
+   * Converts a chat-completions response into a `GenerateResult`; throws `BadResponseError` when
+   * it lacks a choice.
+   * @param completion the response body
+   * @param request the request (to estimate usage if the server reports none)
+   */
+  parseResponse(completion: ChatCompletion, request: GenerateRequest): GenerateResult {
+    const choice = Array.isArray(completion?.choices) ? completion.choices[0] : undefined;
+    if (!choice || typeof choice.message !== "object" || choice.message === null) {
+      throw new BadResponseError(
+        `${this.provider}:${this.modelId}: the response has no choices (got ${describeBody(completion)})`,
+        { provider: this.provider, modelId: this.modelId },
+      );
+    }
+    const message = choice.message;
+    const refusal =
+      typeof message.refusal === "string" && message.refusal !== "" ? message.refusal : undefined;
+    const text = typeof message.content === "string" ? message.content : (refusal ?? "");
+    const finishReason: FinishReason = refusal ? "content_filter" : mapFinishReason(choice.finish_reason);
+    return {
+      text,
+      usage: this.#usage(completion, request, text),
+      finishReason,
+      model:
+        typeof completion.model === "string" && completion.model !== "" ? completion.model : this.modelId,
+      raw: completion,
+    };
+  }
+
+  #usage(completion: ChatCompletion, request: GenerateRequest, text: string): TokenUsage {
+    const u = completion.usage;
+    if (!u || typeof u.prompt_tokens !== "number") {
+      // some compatible servers omit usage: estimate, so budgets still work
+      return { inputTokens: estimateInputTokens(request), outputTokens: estimateTextTokens(text) };
+    }
+    const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
+    return {
+      inputTokens: Math.max(0, u.prompt_tokens - cached),
+      outputTokens: u.completion_tokens ?? 0,
+      ...(cached > 0 ? { cacheReadTokens: cached } : {}),
+    };
+  }
+
+  #mapError(error: unknown, signal: AbortSignal | undefined, elapsedMs: number): Error {
+    const opts = { provider: this.provider, modelId: this.modelId, cause: error };
+    if (signal?.aborted) return new CancelledError(undefined, opts);
+    // Under some runtimes (jest) the SDK reports its own timeout as a plain APIConnectionError;
+    // a connection error at the time limit is the timeout.
+    if (error instanceof APIConnectionError && elapsedMs >= this.timeoutMs - TIMER_SLACK_MS) {
+      return new LLMTimeoutError(
+        `${this.provider}:${this.modelId}: no complete response within ${this.timeoutMs} ms from ${this.baseURL}`,
+        opts,
+      );
+    }
+    return toLLMError(error, { ...opts, baseURL: this.baseURL, timeoutMs: this.timeoutMs });
+  }
+
+  /** `OpenAIChatModel(provider:modelId @ baseURL)`; never shows the key. */
+  toString(): string {
+    return `OpenAIChatModel(${this.provider}:${this.modelId} @ ${this.baseURL})`;
+  }
+}
+
+function mapFinishReason(reason: string | null | undefined): FinishReason {
+  switch (reason) {
+    case "stop":
+      return "stop";
+    case "length":
+      return "length";
+    case "content_filter":
+      return "content_filter";
+    case "tool_calls":
+    case "function_call":
+      return "tool_calls";
+    default:
+      return "other";
+  }
+}
+
+function describeBody(body: unknown): string {
+  if (typeof body === "string") return `text "${body.slice(0, 80)}"`;
+  try {
+    return JSON.stringify(body)?.slice(0, 120) ?? String(body);
+  } catch {
+    return String(body);
+  }
+}

@@ -1,0 +1,169 @@
+import {
+  type ChatMessage,
+  formatValue,
+  type ProblemEntry,
+  truncateText,
+  type ValueType,
+} from "@trace-ts/core";
+import type { Direction, OproHistoryEntry } from "./history.js";
+
+/** First line of every OPRO prompt (see `isOproRequest`). */
+export const OPRO_TITLE = "# Propose a new solution";
+
+/** The part of the ranked history that fits the budget, rendered. */
+export interface RenderedHistory {
+  /** The rendered solutions, best first. */
+  readonly text: string;
+  /** How many solutions are shown. */
+  readonly shown: number;
+  /** How many ranked solutions did not fit. */
+  readonly omitted: number;
+}
+
+/** Settings of `renderHistory`. */
+export interface RenderHistoryOptions {
+  /** Longest rendered history, in characters. */
+  readonly charBudget: number;
+  /** Longest text of one value or feedback, in characters. */
+  readonly valueChars: number;
+  /** The solution evaluated in this step, marked in the text. */
+  readonly current?: OproHistoryEntry;
+}
+
+const SYSTEM = [
+  "You are an optimizer. A program has a few variables (texts, numbers, settings, source code); every time it runs with some values, its outputs are judged with a score and/or written feedback.",
+  "You see earlier solutions, best first, and how each was judged. Propose a new solution that you expect to be judged better than all of them.",
+  "Learn from what the best solutions share and from what the feedback asks for; do not repeat a solution that was already tried.",
+].join("\n");
+
+/** `<value name="key">` … `</value>`: the block format of solutions, in prompts and answers. */
+export function valueBlock(key: string, text: string): string {
+  return `<value name="${key}">\n${text}\n</value>`;
+}
+
+function scoreText(score: number | undefined): string {
+  return score === undefined ? "no score" : `score ${Number(score.toPrecision(6))}`;
+}
+
+/** One solution as shown in the prompt: a title with its score, its value blocks, its feedback. */
+export function renderEntry(
+  entry: OproHistoryEntry,
+  index: number,
+  valueChars: number,
+  feedbackChars: number,
+  isCurrent: boolean,
+): string {
+  const head = `### Solution ${index}: ${scoreText(entry.score)} (step ${entry.step}${isCurrent ? ", the current values" : ""})`;
+  const blocks = Object.entries(entry.values).map(([key, value]) =>
+    valueBlock(key, formatValue(value, valueChars)),
+  );
+  const feedback =
+    entry.feedback.length === 0
+      ? "Feedback: (none)"
+      : `Feedback:\n${entry.feedback
+          .map(
+            (f) =>
+              `- on ${f.output}${f.score === undefined ? "" : ` (score ${Number(f.score.toPrecision(6))})`}${f.feedback === "" ? "" : `: ${truncateText(f.feedback, feedbackChars)}`}`,
+          )
+          .join("\n")}`;
+  return [head, ...blocks, feedback].join("\n");
+}
+
+/**
+ * Renders ranked solutions best first. The best one is always shown with its values in full (the
+ * model usually edits it); the others follow, their values and feedback cut to `valueChars`,
+ * while the total stays within `charBudget` characters.
+ */
+export function renderHistory(
+  ranked: readonly OproHistoryEntry[],
+  options: RenderHistoryOptions,
+): RenderedHistory {
+  const parts: string[] = [];
+  let used = 0;
+  for (const entry of ranked) {
+    const first = parts.length === 0;
+    const valueChars = first ? Number.POSITIVE_INFINITY : options.valueChars;
+    const text = renderEntry(
+      entry,
+      parts.length + 1,
+      valueChars,
+      options.valueChars,
+      entry === options.current,
+    );
+    const cost = text.length + (first ? 0 : 2);
+    if (!first && used + cost > options.charBudget) break;
+    parts.push(text);
+    used += cost;
+  }
+  return { text: parts.join("\n\n"), shown: parts.length, omitted: ranked.length - parts.length };
+}
+
+const TYPE_LABELS: Partial<Record<ValueType, string>> = {
+  code: "source code",
+  number: "number",
+  boolean: "boolean",
+  array: "JSON array",
+  object: "JSON object",
+  string: "text",
+};
+
+const WRITING_RULES: Partial<Record<ValueType, string>> = {
+  code: "source code: one JavaScript or TypeScript function; keep its name and its parameters (the signature)",
+  number: "number: the number only, e.g. 0.25",
+  boolean: "boolean: true or false",
+  array: "JSON array: valid JSON",
+  object: "JSON object: valid JSON",
+  string: "text: the text itself, without surrounding quotes",
+};
+
+/** What goes into an OPRO prompt. */
+export interface OproPromptInput {
+  readonly objective: string;
+  readonly variables: readonly ProblemEntry[];
+  readonly history: RenderedHistory;
+  readonly direction: Direction;
+}
+
+/** The prompt: task, variables, ranked earlier solutions, and the answer format. */
+export function oproPrompt(input: OproPromptInput): ChatMessage[] {
+  const variables = input.variables
+    .map((v) => {
+      const description = v.node.description.trim();
+      const constraint = v.constraint?.trim();
+      const type = TYPE_LABELS[v.type] ?? "value";
+      return `- ${v.key} (${type})${description ? `: ${description}` : ""}${constraint ? `\n  constraint: ${constraint}` : ""}`;
+    })
+    .join("\n");
+  const rules = [...new Set(input.variables.map((v) => WRITING_RULES[v.type] ?? "other values: plain text"))];
+  const better = input.direction === "maximize" ? "higher scores are better" : "lower scores are better";
+  const omitted =
+    input.history.omitted > 0 ? `\n\n(${input.history.omitted} lower-ranked solution(s) are not shown.)` : "";
+  const user = [
+    OPRO_TITLE,
+    `## Task\n${input.objective}`,
+    `## Variables\n${variables}`,
+    `## Earlier solutions, best first (${better})\n${input.history.text}${omitted}`,
+    [
+      "## Your answer",
+      "Write a short analysis of what made the better solutions better and what the feedback asks for. Then give a complete new solution, different from every solution above, with one block per variable:",
+      valueBlock(input.variables[0]?.key ?? "key", "the new value"),
+      "Everything inside a block becomes that variable's value exactly as written:",
+      ...rules.map((r) => `- ${r}`),
+      "Lower-ranked solutions may be shortened with a marker like …[N more characters]; never copy such a marker into your answer.",
+    ].join("\n"),
+  ].join("\n\n");
+  return [
+    { role: "system", content: SYSTEM },
+    { role: "user", content: user },
+  ];
+}
+
+/** Follow-up message after an answer that could not be used. */
+export function oproRetryMessage(problems: readonly string[], keys: readonly string[]): string {
+  return [
+    "Your answer could not be used:",
+    ...problems.map((p) => `- ${p}`),
+    `Answer again with one block per variable (${keys.join(", ")}), in this form:`,
+    valueBlock(keys[0] ?? "key", "the new value"),
+  ].join("\n");
+}

@@ -1,0 +1,206 @@
+import { describe, expect, it } from "@jest/globals";
+import { CancelledError, type GenerateRequest, InvalidOptionError, node, ops } from "@trace-ts/core";
+import { ScriptedModel } from "@trace-ts/core/testing";
+import { OptoPrimeMulti, type OptoPrimeMultiDetails, readChoice, withValues } from "@trace-ts/optoprime";
+import { answer } from "./helpers/answers.js";
+
+const isSelection = (req: GenerateRequest) =>
+  req.messages[0]!.content.startsWith("You review proposed changes");
+
+function details(report: { details?: Readonly<Record<string, unknown>> }): OptoPrimeMultiDetails {
+  return report.details as OptoPrimeMultiDetails;
+}
+
+/** Answers candidate calls by temperature (0 → 10, 0.5 → 20, 1 → 30) and the selection call with `choice`. */
+function multiModel(key: string, choice: unknown) {
+  return new ScriptedModel((req) => {
+    if (isSelection(req)) return JSON.stringify({ reasoning: "compared", choice });
+    return answer({ [key]: 10 + (req.temperature ?? 0) * 20 }, `t=${req.temperature}`);
+  });
+}
+
+describe("OptoPrimeMulti", () => {
+  it("asks for n candidates at spread temperatures, then lets the model choose", async () => {
+    const x = node(1, { trainable: true, name: "x" });
+    const model = multiModel(x.key, 2);
+    const opt = new OptoPrimeMulti([x], { model, candidates: 3 });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    const candidateCalls = model.calls.filter((c) => !isSelection(c.request));
+    expect(candidateCalls.map((c) => c.request.temperature).sort()).toEqual([0, 0.5, 1]);
+    const select = model.calls.find((c) => isSelection(c.request))!;
+    const selectPrompt = select.request.messages[1]!.content;
+    expect(selectPrompt).toContain("#Feedback\nFeedback on ");
+    expect(selectPrompt).toContain(`#Candidates\nCandidate 1:\n${x.key} (new value) = 10\nReasoning: t=0`);
+    expect(selectPrompt).toContain(`Candidate 2:\n${x.key} (new value) = 20`);
+    expect(selectPrompt).toContain(`Candidate 3:\n${x.key} (new value) = 30`);
+    expect(selectPrompt).not.toContain("Reply now with the JSON object described in the instructions.\n");
+    expect(select.request.temperature).toBe(0);
+    expect(x.data).toBe(20);
+    expect(report.optimizer).toBe("OptoPrimeMulti");
+    expect(report.reasoning).toBe("t=0.5");
+    const d = details(report);
+    expect(d.selection).toBe("model");
+    expect(d.chosen).toBe(2);
+    expect(d.candidates.map((c) => c.suggestion)).toEqual([
+      { [x.key]: 10 },
+      { [x.key]: 20 },
+      { [x.key]: 30 },
+    ]);
+    expect(report.calls.map((c) => c.purpose).sort()).toEqual([
+      "candidate 1",
+      "candidate 2",
+      "candidate 3",
+      "select",
+    ]);
+  });
+
+  it("chooses by a score function instead, restoring values after each score", async () => {
+    const x = node(1, { trainable: true, name: "x" });
+    const model = multiModel(x.key, 1);
+    const seen: number[] = [];
+    const opt = new OptoPrimeMulti([x], {
+      model,
+      candidates: 3,
+      score: (updates) =>
+        withValues(updates, () => {
+          seen.push(x.data);
+          return 100 - Math.abs(ops.multiply(x, 2).data - 40); // wants x = 20
+        }),
+    });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    expect(model.calls.some((c) => isSelection(c.request))).toBe(false);
+    expect(seen.sort()).toEqual([10, 20, 30]);
+    expect(x.data).toBe(20);
+    const d = details(report);
+    expect(d.selection).toBe("score");
+    expect(d.chosen).toBe(2);
+    const byCandidate = Object.fromEntries(d.candidates.map((c, i) => [c.temperature, d.scores![i]]));
+    expect(byCandidate).toEqual({ 0: 80, 0.5: 100, 1: 80 });
+  });
+
+  it("a score that throws rules that candidate out; if all fail, nothing changes", async () => {
+    const x = node(1, { trainable: true });
+    const model = multiModel(x.key, 1);
+    const opt = new OptoPrimeMulti([x], {
+      model,
+      candidates: 2,
+      score: (updates) => {
+        if (updates.get(x) === 10) throw new Error("crashed");
+        return 1;
+      },
+    });
+    opt.backward(ops.add(x, 1), "bigger");
+    await opt.step();
+    expect(x.data).toBe(30);
+
+    x.data = 1;
+    const failing = new OptoPrimeMulti([x], { model, candidates: 2, score: () => Number.NaN });
+    failing.backward(ops.add(x, 1), "bigger");
+    const report = await failing.step();
+    expect(x.data).toBe(1);
+    expect(report.error).toMatch(/every candidate's score failed/);
+  });
+
+  it("identical candidates need no selection call", async () => {
+    const x = node(1, { trainable: true });
+    const model = new ScriptedModel([answer({ [x.key]: 5 })], { whenExhausted: "repeat-last" });
+    const opt = new OptoPrimeMulti([x], { model, candidates: 3 });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    expect(model.callCount).toBe(3);
+    expect(x.data).toBe(5);
+    expect(details(report).selection).toBe("single");
+    expect(details(report).candidates.map((c) => c.sameAs)).toEqual([undefined, 1, 1]);
+  });
+
+  it("an unusable selection answer falls back to the first candidate and says so", async () => {
+    const x = node(1, { trainable: true });
+    const model = multiModel(x.key, 7);
+    const opt = new OptoPrimeMulti([x], { model, candidates: 2 });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    expect(x.data).toBe(10);
+    expect(details(report).selection).toBe("fallback");
+    expect(details(report).selectionError).toMatch(/candidate 7, which is not one of 1, 2/);
+  });
+
+  it("candidates that fail are skipped; when all fail the report has the reasons", async () => {
+    const x = node(1, { trainable: true });
+    const model = new ScriptedModel((req) =>
+      req.temperature === 0 ? "no idea" : isSelection(req) ? "{}" : answer({ [x.key]: 4 }),
+    );
+    const opt = new OptoPrimeMulti([x], { model, candidates: 2, maxRetries: 0 });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    expect(x.data).toBe(4);
+    expect(details(report).candidates[0]!.error).toMatch(/no usable answer/);
+
+    const broken = new ScriptedModel(() => "garbage");
+    const all = new OptoPrimeMulti([x], { model: broken, candidates: 2, maxRetries: 0 });
+    all.backward(ops.add(x, 1), "bigger");
+    const failed = await all.step();
+    expect(failed.error).toMatch(/^no candidate was usable: candidate 1: .* \| candidate 2: /);
+    expect(x.data).toBe(4);
+  });
+
+  it("all candidates saying TERMINATE terminate the step", async () => {
+    const x = node(1, { trainable: true });
+    const model = new ScriptedModel(() => '{"reasoning": "TERMINATE", "suggestion": {}}');
+    const opt = new OptoPrimeMulti([x], { model, candidates: 2 });
+    opt.backward(ops.add(x, 1), "right");
+    const report = await opt.step();
+    expect(report.terminate).toBe(true);
+    expect(report.error).toBeUndefined();
+  });
+
+  it("prompt variants and explicit temperatures are used in turn", async () => {
+    const x = node(1, { trainable: true });
+    const model = new ScriptedModel((req) => answer({ [x.key]: 3 + (req.temperature ?? 0) }));
+    const opt = new OptoPrimeMulti([x], {
+      model,
+      candidates: 2,
+      temperatures: [0.2],
+      variants: ["Make the smallest change that could work.", "Try a different approach."],
+      score: (u) => Number(u.get(x)),
+    });
+    opt.backward(ops.add(x, 1), "bigger");
+    await opt.step();
+    expect(model.calls.map((c) => c.request.temperature)).toEqual([0.2, 0.2]);
+    const closings = model.prompts.map((p) => p.split("\n").at(-1)).sort();
+    expect(closings).toEqual(["Make the smallest change that could work.", "Try a different approach."]);
+  });
+
+  it("cancellation propagates", async () => {
+    const x = node(1, { trainable: true });
+    const model = new ScriptedModel(() => answer({ [x.key]: 2 }), { latencyMs: 10_000 });
+    const opt = new OptoPrimeMulti([x], { model, candidates: 2 });
+    opt.backward(ops.add(x, 1), "bigger");
+    const controller = new AbortController();
+    const pending = opt.step({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 5);
+    await expect(pending).rejects.toBeInstanceOf(CancelledError);
+    expect(x.data).toBe(1);
+  });
+
+  it("checks its options", () => {
+    const x = node(1, { trainable: true });
+    expect(() => new OptoPrimeMulti([x], { candidates: 0 })).toThrow(InvalidOptionError);
+    expect(() => new OptoPrimeMulti([x], { temperatures: [] })).toThrow(/temperatures/);
+    expect(() => new OptoPrimeMulti([x], { cand: 2 } as never)).toThrow(/not a known option/);
+  });
+});
+
+describe("readChoice", () => {
+  it.each([
+    ['{"reasoning": "r", "choice": 2}', 2],
+    ['{"choice": "Candidate 3"}', 3],
+    ["I pick candidate #4.", 4],
+    [" 1 ", 1],
+    ['```json\n{"best": 2}\n```', 2],
+    ["no idea", undefined],
+  ])("%s", (text, expected) => {
+    expect(readChoice(text)).toBe(expected);
+  });
+});

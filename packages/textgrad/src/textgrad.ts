@@ -1,0 +1,220 @@
+import {
+  CancelledError,
+  cancelledFrom,
+  getDefaultModel,
+  type LanguageModel,
+  type ModelCall,
+  ModelCallLog,
+  Optimizer,
+  type ParameterNode,
+  type ProblemEntry,
+  type ProblemView,
+  type Proposal,
+  type RejectedChange,
+  rootTraceContainer,
+  type StepOptions,
+} from "@trace-ts/core";
+import pLimit from "p-limit";
+import type { ParsedAnswer } from "./ask.js";
+import { BackwardRun, type VariableAnswer } from "./backward-run.js";
+import { ModelCallFailedError, UnusableAnswerError } from "./errors.js";
+import { type ResolvedTextGradOptions, resolveTextGradOptions, type TextGradOptions } from "./options.js";
+import { planTextGrad, type TextGradPlan } from "./plan.js";
+
+/** `details` of a TextGrad step report. */
+export type TextGradDetails = {
+  /** Model calls made in this step (including re-asks). */
+  readonly modelCalls: number;
+  /** Calls the step needs when every answer is usable, by kind (see `TextGrad.plan`). */
+  readonly plannedCalls: {
+    readonly gradient: number;
+    readonly combine: number;
+    readonly update: number;
+    readonly total: number;
+  };
+  /** Re-asks after unusable answers. */
+  readonly retries: number;
+  /** Most calls allowed in flight at once. */
+  readonly concurrency: number;
+  /** The final (combined) gradient of each node that got one, by key. */
+  readonly gradients: Readonly<Record<string, string>>;
+};
+
+/**
+ * A TextGrad-style optimizer: feedback is turned into textual gradients that flow backward
+ * through the graph, one model call per edge, and each parameter is then rewritten from its
+ * gradient.
+ *
+ * For the subgraph between the parameters and the outputs that got feedback:
+ * 1. each output's feedback is its first gradient;
+ * 2. walking children before parents, each edge child → parent on a path to a parameter gets one
+ *    call explaining how the parent should change to improve the child, given the child's gradient;
+ * 3. a node that receives several gradients (several children, or feedback plus children) gets one
+ *    call that merges them;
+ * 4. each parameter gets one update call answering with the new value between `<new_value>` and
+ *    `</new_value>`; it is converted and validated like every optimizer's suggestions (numbers,
+ *    booleans, JSON, code that must compile).
+ *
+ * Calls that do not depend on each other run concurrently, at most `concurrency` at a time. If
+ * any answer stays unusable after `maxRetries` re-asks, or a model call fails, the step changes
+ * nothing and its report says why (`error`). Cancelling through `signal` rejects with
+ * `CancelledError`.
+ *
+ * Calls per step when every answer is usable: edges + nodes with two or more incoming gradients
+ * + parameters (see `plan()`); `details.modelCalls` in the report gives the actual number.
+ *
+ * @example
+ * const optimizer = new TextGrad(agent.parameters(), { model, objective: "Greet in the user's language." });
+ * optimizer.zeroFeedback();
+ * const out = agent.run(query);
+ * optimizer.backward(out, "Wrong language: the user wrote in Spanish.");
+ * const report = await optimizer.step();
+ * console.log(report.details?.modelCalls, formatChanges(report.applied));
+ */
+export class TextGrad extends Optimizer {
+  /** `TextGrad`. */
+  readonly name = "TextGrad";
+  readonly #options: ResolvedTextGradOptions;
+
+  /**
+   * @param parameters the trainable parameters
+   * @param options model (default: the container's default model), objective, concurrency,
+   *   re-asks, value budget, temperature, propagator
+   */
+  constructor(parameters: Iterable<ParameterNode>, options: TextGradOptions = {}) {
+    super(parameters, options);
+    this.#options = resolveTextGradOptions(options);
+  }
+
+  /** The options in effect (defaults filled in). */
+  get options(): ResolvedTextGradOptions {
+    return this.#options;
+  }
+
+  /** The backward pass the next `step()` would run on the current feedback (no model call). */
+  plan(): TextGradPlan {
+    return planTextGrad(this.problem());
+  }
+
+  /** Computes the textual gradients and asks for new values, without changing any parameter. */
+  async propose(options: StepOptions = {}): Promise<Proposal> {
+    const model = this.#model();
+    const external = options.signal;
+    if (external?.aborted) throw cancelledFrom(external);
+    const view = this.problem();
+    const plan = planTextGrad(view);
+    const keys = new Map(view.variables.map((v) => [v.node as ParameterNode, v.key]));
+    if (plan.variables.length === 0) {
+      return failed(keys, [], [], details(plan, [], this.#options, new Map()), NO_FEEDBACK);
+    }
+    const log = new ModelCallLog();
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(external?.reason);
+    external?.addEventListener("abort", onAbort, { once: true });
+    const run = new BackwardRun({
+      plan,
+      view,
+      model,
+      log,
+      limit: pLimit(this.#options.concurrency),
+      options: this.#options,
+      controller,
+      prepare: (variable, raw) => this.#prepare(view, variable, raw),
+    });
+    let answers: VariableAnswer[] | undefined;
+    try {
+      answers = await run.updateAll();
+    } catch {
+      // wait for the calls still running so that the report holds every call of this step
+      await Promise.allSettled(run.started);
+    } finally {
+      external?.removeEventListener("abort", onAbort);
+    }
+    const gradients = new Map([...run.gradients].map(([node, text]) => [view.keyOf(node), text]));
+    const info = details(plan, log.calls, this.#options, gradients);
+    if (answers === undefined) {
+      const error = run.firstError;
+      if (external?.aborted) throw error instanceof CancelledError ? error : cancelledFrom(external);
+      if (error instanceof UnusableAnswerError || error instanceof ModelCallFailedError) {
+        return failed(keys, log.calls, run.rejected, info, error.message);
+      }
+      throw error;
+    }
+    const updates = new Map<ParameterNode, unknown>();
+    const suggestion: Record<string, unknown> = {};
+    const reasoning: string[] = [];
+    for (const a of answers) {
+      suggestion[a.variable.key] = a.raw;
+      if (a.reasoning) reasoning.push(`${a.variable.key}: ${a.reasoning}`);
+      if (a.update !== undefined) updates.set(a.variable.node as ParameterNode, a.update.value);
+    }
+    return {
+      updates,
+      keys,
+      suggestion,
+      rejected: [],
+      reasoning: reasoning.length > 0 ? reasoning.join("\n\n") : undefined,
+      terminate: false,
+      calls: log.calls,
+      details: info,
+    };
+  }
+
+  /** Converts one suggested value with the shared conversion and validation of `Optimizer`. */
+  #prepare(
+    view: ProblemView,
+    variable: ProblemEntry,
+    raw: string,
+  ): ParsedAnswer<{ readonly value: unknown } | undefined> {
+    const { updates, rejected } = this.prepareUpdates(view, { [variable.key]: raw });
+    if (rejected.length > 0) return { ok: false, problem: rejected[0]!.reason, value: raw };
+    const node = variable.node as ParameterNode;
+    return { ok: true, value: updates.has(node) ? { value: updates.get(node) } : undefined };
+  }
+
+  #model(): LanguageModel {
+    return this.#options.model ?? getDefaultModel(this.#options.container ?? rootTraceContainer());
+  }
+}
+
+const NO_FEEDBACK =
+  "no feedback reached any of the parameters: call optimizer.backward(output, feedback) after running the program and before step()";
+
+function details(
+  plan: TextGradPlan,
+  calls: readonly ModelCall[],
+  options: ResolvedTextGradOptions,
+  gradients: ReadonlyMap<string, string>,
+): TextGradDetails {
+  return {
+    modelCalls: calls.length,
+    plannedCalls: {
+      gradient: plan.edges.length,
+      combine: plan.combined.length,
+      update: plan.variables.length,
+      total: plan.calls,
+    },
+    retries: calls.filter((c) => c.purpose.includes("(retry ")).length,
+    concurrency: options.concurrency,
+    gradients: Object.fromEntries(gradients),
+  };
+}
+
+function failed(
+  keys: ReadonlyMap<ParameterNode, string>,
+  calls: readonly ModelCall[],
+  rejected: readonly RejectedChange[],
+  info: TextGradDetails,
+  error: string,
+): Proposal {
+  return {
+    updates: new Map(),
+    keys,
+    suggestion: {},
+    rejected,
+    terminate: false,
+    error,
+    calls,
+    details: info,
+  };
+}
