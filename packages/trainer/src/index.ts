@@ -1,2 +1,80 @@
-/** Placeholder until this package is implemented. */
-export const PACKAGE_NAME = "@trace-ts/trainer";
+/**
+ * @trace-ts/trainer — datasets, guides, training algorithms, evaluation with bounded concurrency,
+ * checkpoints and resume, budgets, run logs and progress for trace-ts. See the package README and
+ * docs/training.md.
+ */
+
+export { type Agent, agentOf, type Forward, type ForwardContext } from "./agent.js";
+export { type BeamSearchOptions, beamSearch } from "./algorithms/beam-search.js";
+export { type BestOfNOptions, bestOfN } from "./algorithms/best-of-n.js";
+export { type MinibatchOptions, minibatch } from "./algorithms/minibatch.js";
+export type { ScoreOn } from "./algorithms/scoring.js";
+export type {
+  Algorithm,
+  AlgorithmContext,
+  BatchRun,
+  ContextEvaluateOptions,
+  ProposalOutcome,
+  StepOutcome,
+} from "./algorithms/types.js";
+export { type UcbSearchOptions, ucbSearch } from "./algorithms/ucb-search.js";
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  readCheckpoint,
+} from "./checkpoint/checkpoint.js";
+export {
+  type BatchOptions,
+  Dataset,
+  type DatasetSplits,
+  type SplitOptions,
+  type SplitSizes,
+} from "./data/dataset.js";
+export type { Example } from "./data/example.js";
+export { type JsonlOptions, parseJsonl, readJsonl, toExample } from "./data/jsonl.js";
+export { Rng, type RngState } from "./data/rng.js";
+export { EpochSampler, type SampledBatch, type SamplerState } from "./data/sampler.js";
+export {
+  AgentError,
+  CheckpointError,
+  CheckpointExistsError,
+  CheckpointMismatchError,
+  CheckpointNotFoundError,
+  DatasetError,
+  ForwardOutputError,
+  GuideError,
+  JudgeResponseError,
+  NotSerializableError,
+  RunCancelledError,
+} from "./errors.js";
+export { type EvaluateOptions, type Evaluation, type ExampleResult, evaluate } from "./evaluate.js";
+export { findCause, stoppingError } from "./fatal.js";
+export { type ExactMatchOptions, exactMatch } from "./guides/exact-match.js";
+export { type GuideFunction, type GuideFunctionResult, guide } from "./guides/function-guide.js";
+export { type JudgeParseResult, type JudgeScale, parseJudgeResponse } from "./guides/judge-parse.js";
+export { judgeMessages, type LlmJudgeOptions, llmJudge } from "./guides/llm-judge.js";
+export type { Guide, GuideContext, GuideResult } from "./guides/types.js";
+export { RUN_LOG_SCHEMA_PATH, readRunLog, runLogSchema } from "./log/read.js";
+export {
+  type CallRecord,
+  type ChangeRecord,
+  type DatasetInfo,
+  type EndRecord,
+  type EvalRecord,
+  type ParameterValueRecord,
+  type ProposalRecord,
+  type ResumeRecord,
+  RUN_LOG_FORMAT,
+  RUN_LOG_VERSION,
+  type RunLogRecord,
+  type RunRecord,
+  type StepRecord,
+  type StopReason,
+  type UsageRecord,
+} from "./log/records.js";
+export type { ProgressOptions, ProgressStatus } from "./progress.js";
+export { restoreSnapshot, type Snapshot, takeSnapshot } from "./snapshot.js";
+export type { EarlyStopOptions, ResumeOptions, TrainConfig } from "./train/config.js";
+export type { TrainResult } from "./train/session.js";
+export { resume, train } from "./train/train.js";

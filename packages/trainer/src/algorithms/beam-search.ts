@@ -1,0 +1,130 @@
+/**
+ * Beam search over parameter sets: keep the `width` best candidates; each step expands every
+ * candidate with `branches` proposals and keeps the best `width` of parents and children.
+ */
+import { validateOptions } from "@trace-ts/core";
+import { type Snapshot, sameSnapshot } from "../snapshot.js";
+import { positiveInteger, resolveScoreOn, type ScoreOn, savedCandidates, scoreCurrent } from "./scoring.js";
+import type { Algorithm, BatchRun, ProposalOutcome, StepOutcome } from "./types.js";
+
+/** Options of `beamSearch`. */
+export interface BeamSearchOptions {
+  /** Candidates kept after each step (default 3). */
+  readonly width?: number;
+  /** Proposals per candidate per step (default 2). */
+  readonly branches?: number;
+  /**
+   * Where candidates are scored: the validation set (scores are kept across steps), or the
+   * step's minibatch (every candidate is re-scored on it). Default: validation when there is a
+   * validation set.
+   */
+  readonly scoreOn?: ScoreOn;
+}
+
+interface Member {
+  values: Snapshot;
+  score: number | null;
+}
+
+/**
+ * Beam search. Each step draws one minibatch; for every candidate in the beam (best first) it
+ * sets the candidate's parameters, runs the minibatch, sends feedback backward and asks the
+ * optimizer for `branches` proposals. New candidates are scored (duplicates dropped), the best
+ * `width` of old and new candidates form the next beam (ties favour older candidates), and the
+ * best one's parameters are put in effect.
+ *
+ * Cost per step: `width × (batch + branches proposals)` plus the scoring of each new candidate.
+ *
+ * @param options beam width, branching and scoring place
+ */
+export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
+  validateOptions("beamSearch", options, { width: "integer", branches: "integer", scoreOn: "string" });
+  const width = positiveInteger("beamSearch", "width", options.width ?? 3);
+  const branches = positiveInteger("beamSearch", "branches", options.branches ?? 2);
+  let beam: Member[] = [];
+  return {
+    name: "beam-search",
+    options: { width, branches, scoreOn: options.scoreOn ?? null },
+    needsValidation: options.scoreOn === "validation",
+    async init(context) {
+      const on = resolveScoreOn("beamSearch", options.scoreOn, context);
+      beam = [{ values: context.snapshot(), score: on === "validation" ? context.initialScore : null }];
+    },
+    async step(context): Promise<StepOutcome> {
+      const on = resolveScoreOn("beamSearch", options.scoreOn, context);
+      const sample = context.nextBatch();
+      const outcomes: ProposalOutcome[] = [];
+      const children: (Member & { parent: number; outcome: number })[] = [];
+      const batchScores: number[] = [];
+      let first: BatchRun | undefined;
+      for (let m = 0; m < beam.length; m++) {
+        context.restore(beam[m]!.values);
+        context.phase(`candidate ${m + 1}/${beam.length}: batch`);
+        const run = await context.runBatch(sample, { backward: true });
+        first ??= run;
+        batchScores[m] = run.mean;
+        for (let b = 0; b < branches; b++) {
+          context.phase(`candidate ${m + 1}/${beam.length}: proposal ${b + 1}/${branches}`);
+          const proposal = await context.propose();
+          const applied = context.apply(proposal);
+          const values = context.snapshot();
+          context.revert(applied);
+          const duplicate =
+            applied.length === 0 ||
+            beam.some((x) => sameSnapshot(x.values, values)) ||
+            children.some((c) => sameSnapshot(c.values, values));
+          if (!duplicate) children.push({ values, score: null, parent: m, outcome: outcomes.length });
+          outcomes.push({ proposal, applied, chosen: false, parent: m });
+        }
+      }
+      // score: members keep validation scores; on the batch, everything is scored on this batch
+      if (on === "batch") {
+        for (let m = 0; m < beam.length; m++) beam[m]!.score = batchScores[m]!;
+      }
+      for (let m = 0; m < beam.length; m++) {
+        if (beam[m]!.score === null) {
+          context.restore(beam[m]!.values);
+          beam[m]!.score = await scoreCurrent(context, on, sample, `beam ${m + 1}`);
+        }
+      }
+      for (let c = 0; c < children.length; c++) {
+        context.restore(children[c]!.values);
+        context.phase(`scoring new candidate ${c + 1}/${children.length}`);
+        children[c]!.score = await scoreCurrent(context, on, sample, `candidate ${c + 1}`);
+      }
+      const previousTop = beam[0]!;
+      const pool: (Member & { outcome?: number })[] = [...beam, ...children];
+      const ranked = pool
+        .map((member, order) => ({ member, order }))
+        .sort((a, b) => b.member.score! - a.member.score! || a.order - b.order)
+        .slice(0, width)
+        .map((x) => x.member);
+      beam = ranked.map((x) => ({ values: x.values, score: x.score }));
+      const top = ranked[0]!;
+      context.restore(top.values);
+      const kept = top !== previousTop;
+      const proposals = outcomes.map((o, i) => {
+        const child = children.find((c) => c.outcome === i);
+        return { ...o, ...(child ? { score: child.score! } : {}), chosen: top.outcome === i };
+      });
+      return {
+        batch: first!,
+        proposals,
+        kept,
+        ...(kept ? {} : { note: "the best candidate is unchanged" }),
+        score: { value: top.score!, on },
+        terminate: outcomes.length > 0 && outcomes.every((o) => o.proposal.terminate),
+      };
+    },
+    state() {
+      return { beam: beam.map((m) => ({ values: m.values, score: m.score })) };
+    },
+    loadState(state) {
+      beam = savedCandidates("beamSearch", state, "beam").map((c) => ({
+        values: c.values as Snapshot,
+        score: typeof c.score === "number" ? c.score : null,
+      }));
+      if (beam.length === 0) throw new TypeError("beamSearch: saved beam is empty");
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The contract between the training loop and a training algorithm. The loop owns data order,
+ * evaluation, logging, checkpoints and stopping; an algorithm decides what one step does.
+ */
+import type { AppliedChange, Optimizer, ParameterNode, Proposal, StepReport } from "@trace-ts/core";
+import type { Rng } from "../data/rng.js";
+import type { SampledBatch } from "../data/sampler.js";
+import type { ExampleResult } from "../evaluate.js";
+import type { Snapshot } from "../snapshot.js";
+
+/** A minibatch after its forward pass: per-example results in batch order. */
+export interface BatchRun {
+  /** Epoch of the batch (from 1). */
+  readonly epoch: number;
+  /** Indices into the training set. */
+  readonly indices: readonly number[];
+  /** Per-example outcomes. */
+  readonly results: readonly ExampleResult[];
+  /** Scores, in batch order. */
+  readonly scores: readonly number[];
+  /** Feedback sent (or that would be sent) backward, in batch order. */
+  readonly feedback: readonly string[];
+  /** Mean score. */
+  readonly mean: number;
+  /** Examples whose forward pass failed with an error. */
+  readonly errors: number;
+}
+
+/** One proposal of a step and what became of it. */
+export interface ProposalOutcome {
+  /** The optimizer's proposal (or step report): prompts, responses, suggestion, rejections. */
+  readonly proposal: Proposal | StepReport;
+  /** The changes it makes relative to the parameters it started from. */
+  readonly applied: readonly AppliedChange[];
+  /** Its score, when evaluated. */
+  readonly score?: number;
+  /** Whether its parameters are in effect after the step. */
+  readonly chosen: boolean;
+  /** Index of the candidate it started from (beam/UCB). */
+  readonly parent?: number;
+}
+
+/** What an algorithm's step did. */
+export interface StepOutcome {
+  /** The training minibatch, as the parameters in effect at the start of the step did on it. */
+  readonly batch: BatchRun;
+  /** The proposals made. */
+  readonly proposals: readonly ProposalOutcome[];
+  /** False when the update was undone or no candidate beat the current parameters. */
+  readonly kept: boolean;
+  /** Why not kept, or another remark. */
+  readonly note?: string;
+  /** Score of the parameters in effect after the step, when the algorithm measured it. */
+  readonly score?: { readonly value: number; readonly on: "validation" | "batch" };
+  /** The optimizer said the problem is solved. */
+  readonly terminate?: boolean;
+}
+
+/** Options of `AlgorithmContext.evaluate`. */
+export interface ContextEvaluateOptions {
+  /** Which examples: indices into the pool (default: all). */
+  readonly indices?: readonly number[];
+  /** Which data (default `validation`). */
+  readonly pool?: "validation" | "train";
+}
+
+/** What the training loop offers an algorithm during `init` and `step`. */
+export interface AlgorithmContext {
+  /** The step being taken (from 1), or 0 during `init`. */
+  readonly step: number;
+  /** The optimizer. */
+  readonly optimizer: Optimizer;
+  /** The trainable parameters, in checkpoint order. */
+  readonly parameters: readonly ParameterNode[];
+  /** The run's seeded generator (its state is checkpointed). */
+  readonly rng: Rng;
+  /** Aborted when the run is cancelled. */
+  readonly signal: AbortSignal;
+  /** Whether a validation set was given. */
+  readonly hasValidation: boolean;
+  /** Size of the validation set (0 without one). */
+  readonly validationSize: number;
+  /** Size of the training set. */
+  readonly trainSize: number;
+  /** Validation score of the starting parameters (null without a validation set). */
+  readonly initialScore: number | null;
+  /** The next training minibatch (advances the data order). */
+  nextBatch(): SampledBatch;
+  /**
+   * Runs the agent on a minibatch and scores it; with `backward`, first clears the parameters'
+   * feedback, then sends each output its own feedback (in batch order) so the optimizer can step.
+   */
+  runBatch(batch: SampledBatch, options: { readonly backward: boolean }): Promise<BatchRun>;
+  /** Evaluates the parameters in effect (logged as an `eval` record); resolves with the mean. */
+  evaluate(label: string, options?: ContextEvaluateOptions): Promise<number>;
+  /** The parameters' current values. */
+  snapshot(): Snapshot;
+  /** Sets the parameters to `snapshot`. */
+  restore(snapshot: Snapshot): void;
+  /** `optimizer.propose()` with the run's signal (a spent budget or cancellation stops the run). */
+  propose(): Promise<Proposal>;
+  /** `optimizer.step()` with the run's signal (same stopping rules as `propose`). */
+  optimizerStep(): Promise<StepReport>;
+  /** Applies a proposal's updates; returns what changed. */
+  apply(proposal: Proposal): AppliedChange[];
+  /** Undoes applied changes. */
+  revert(applied: readonly AppliedChange[]): void;
+  /** Shows what is running on the progress bar. */
+  phase(text: string): void;
+}
+
+/**
+ * A training algorithm. Algorithms are stateful objects made by factories (`minibatch()`,
+ * `bestOfN()`, `beamSearch()`, `ucbSearch()`); use a fresh one per run.
+ */
+export interface Algorithm {
+  /** Name in logs and checkpoints. */
+  readonly name: string;
+  /** Options as JSON (logged; must be equal when resuming). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** True when the algorithm cannot run without a validation set (checked before anything is written). */
+  readonly needsValidation?: boolean;
+  /** Sets up a fresh run (after the initial evaluation). */
+  init(context: AlgorithmContext): Promise<void>;
+  /** One training step. */
+  step(context: AlgorithmContext): Promise<StepOutcome>;
+  /** The algorithm's state as JSON (checkpointed after every step). */
+  state(): unknown;
+  /** Restores `state()` on resume. */
+  loadState(state: unknown): void;
+}

@@ -1,0 +1,181 @@
+/**
+ * Typed errors of `@trace-ts/trainer`. Every class extends core's `TraceError`, so programs can
+ * branch on the stable `code`; messages say what went wrong and what to do.
+ */
+import { TraceError } from "@trace-ts/core";
+
+/** A dataset could not be built: a bad JSONL line, an unreadable file, impossible split sizes. */
+export class DatasetError extends TraceError {
+  /** The file the problem is in, when it came from a file. */
+  readonly file: string | undefined;
+  /** 1-based line number in `file`, when the problem is on one line. */
+  readonly line: number | undefined;
+
+  /**
+   * @param message what is wrong and how to fix it
+   * @param where the file and line, when known
+   * @param options the underlying error as `cause`
+   */
+  constructor(
+    message: string,
+    where: { readonly file?: string; readonly line?: number } = {},
+    options?: ErrorOptions,
+  ) {
+    const prefix =
+      where.file === undefined ? "" : `${where.file}${where.line === undefined ? "" : `:${where.line}`}: `;
+    super("DATASET_INVALID", `${prefix}${message}`, options);
+    this.file = where.file;
+    this.line = where.line;
+  }
+}
+
+/** A guide threw, or returned something other than `{ score: finite number, feedback: string }`. */
+export class GuideError extends TraceError {
+  /** The guide's name. */
+  readonly guide: string;
+  /**
+   * @param guide the guide's name
+   * @param message what went wrong
+   * @param options the underlying error as `cause`
+   */
+  constructor(guide: string, message: string, options?: ErrorOptions) {
+    super("GUIDE_FAILED", `guide '${guide}': ${message}`, options);
+    this.guide = guide;
+  }
+}
+
+/** An LLM judge answered with text from which no score could be read, even after re-asking. */
+export class JudgeResponseError extends TraceError {
+  /** The judge's last response text. */
+  readonly response: string;
+  /**
+   * @param message what could not be read
+   * @param response the judge's last response
+   */
+  constructor(message: string, response: string) {
+    super("JUDGE_UNREADABLE", message);
+    this.response = response;
+  }
+}
+
+/**
+ * The agent's forward function threw something that is not an `ExecutionError`: the failure
+ * happened outside traced operations, so there is no node to send feedback to. Wrap the failing
+ * code in `bundle()` (or catch it yourself) so it becomes feedback.
+ */
+export class AgentError extends TraceError {
+  /** Index of the example (in the dataset being run) whose forward pass failed. */
+  readonly exampleIndex: number;
+  /**
+   * @param exampleIndex index of the example in the dataset being run
+   * @param cause what the forward function threw
+   */
+  constructor(exampleIndex: number, cause: unknown) {
+    const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(
+      "AGENT_FAILED",
+      `the forward function failed on example ${exampleIndex} outside any traced operation (${what}). ` +
+        "Only errors inside traced operations (ops, bundle, callLLM) become feedback; wrap the failing " +
+        "code in bundle() or catch the error in the forward function.",
+      { cause },
+    );
+    this.exampleIndex = exampleIndex;
+  }
+}
+
+/** The forward function returned a plain value where training needs the traced output node. */
+export class ForwardOutputError extends TraceError {
+  /** @param exampleIndex index of the example whose output was not a node */
+  constructor(exampleIndex: number) {
+    super(
+      "FORWARD_NOT_A_NODE",
+      `the forward function returned a plain value for example ${exampleIndex}; training sends feedback ` +
+        "backward from the output, so return the node your traced operations produced (not node.data)",
+    );
+  }
+}
+
+/** An evaluation or training run was stopped through its `AbortSignal`. */
+export class RunCancelledError extends TraceError {
+  /** @param reason the signal's abort reason, kept as `cause` */
+  constructor(reason?: unknown) {
+    super("RUN_CANCELLED", "the run was cancelled through its AbortSignal", { cause: reason });
+  }
+}
+
+/** A checkpoint file cannot be used: unreadable, not a trainer checkpoint, or a newer format. */
+export class CheckpointError extends TraceError {
+  /** The checkpoint file. */
+  readonly path: string;
+  /**
+   * @param path the checkpoint file
+   * @param problem what is wrong with it
+   * @param options the underlying error as `cause`
+   * @param code stable code (subclasses pass their own)
+   */
+  constructor(path: string, problem: string, options?: ErrorOptions, code = "CHECKPOINT_INVALID") {
+    super(code, `checkpoint ${path}: ${problem}`, options);
+    this.path = path;
+  }
+}
+
+/** `resume()` found no checkpoint at the given path. */
+export class CheckpointNotFoundError extends CheckpointError {
+  /** @param path the checkpoint file that does not exist */
+  constructor(path: string) {
+    super(
+      path,
+      "does not exist; start the run with train() (or resume(config, { startIfMissing: true }))",
+      undefined,
+      "CHECKPOINT_NOT_FOUND",
+    );
+  }
+}
+
+/**
+ * `train()` would overwrite the checkpoint or run log of an earlier run. Continue it with
+ * `resume()`, choose other paths, or pass `overwrite: true`.
+ */
+export class CheckpointExistsError extends CheckpointError {
+  /**
+   * @param path the existing file
+   * @param what `checkpoint` or `run log`
+   */
+  constructor(path: string, what: "checkpoint" | "run log") {
+    super(
+      path,
+      `a ${what} of an earlier run is already there; continue that run with resume(), use another path, ` +
+        "or pass overwrite: true to start over (the old files are replaced)",
+      undefined,
+      "CHECKPOINT_EXISTS",
+    );
+  }
+}
+
+/**
+ * The checkpoint was written by a run that differs from the configuration given to `resume()`:
+ * other parameters, another algorithm, another dataset, another seed or batch size.
+ */
+export class CheckpointMismatchError extends CheckpointError {
+  /**
+   * @param path the checkpoint file
+   * @param problem what differs
+   */
+  constructor(path: string, problem: string) {
+    super(path, `does not match this run: ${problem}`, undefined, "CHECKPOINT_MISMATCH");
+  }
+}
+
+/** A value cannot be stored in a checkpoint or run log because it is not plain JSON. */
+export class NotSerializableError extends TraceError {
+  /**
+   * @param what which value (e.g. `parameter prompt:0`)
+   * @param problem why it is not JSON
+   */
+  constructor(what: string, problem: string) {
+    super(
+      "NOT_SERIALIZABLE",
+      `${what} cannot be saved as JSON: ${problem}. Checkpointed values must be strings, numbers, booleans, null, arrays or plain objects.`,
+    );
+  }
+}
