@@ -315,11 +315,16 @@ describe("AnthropicMessagesModel errors", () => {
   });
 
   it("cancels via AbortSignal", async () => {
-    stub.setHandler(() => ({ hang: true }));
     const controller = new AbortController();
-    const p = model().generate({ ...ask(), signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
-    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    // abort once the server has the request in hand, and never answer it
+    stub.setHandler(() => {
+      setTimeout(() => controller.abort(), 5);
+      return { hang: true };
+    });
+    await expect(model().generate({ ...ask(), signal: controller.signal })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
+    expect(stub.requests).toHaveLength(1);
   });
 
   it("rejects a request with only system messages before sending it", async () => {

@@ -125,15 +125,18 @@ export function stepReportToJSON(report: StepReport): Record<string, unknown> {
 }
 
 /**
- * A readable diff of applied changes: one block per parameter, `-` lines for the old value and
- * `+` lines for the new one (multi-line values such as code are compared line by line).
+ * A readable diff of applied changes: one block per parameter (headed by its key and name, or the
+ * function whose code it is), `-` lines for the old value and `+` lines for the new one
+ * (multi-line values such as code are compared line by line).
  */
 export function formatChanges(applied: readonly AppliedChange[]): string {
   return applied
     .map((a) => {
       const before = formatValue(a.before).split("\n");
       const after = formatValue(a.after).split("\n");
-      return [`@@ ${a.key} (${a.name})`, ...lineDiff(before, after)].join("\n");
+      const bundled = a.parameter.info.bundle;
+      const label = typeof bundled === "string" ? `code of ${bundled}` : a.name;
+      return [`@@ ${a.key} (${label})`, ...lineDiff(before, after)].join("\n");
     })
     .join("\n");
 }

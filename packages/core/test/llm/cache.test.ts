@@ -187,10 +187,10 @@ describe("responseCache middleware", () => {
 
   it("honours a time to live", async () => {
     const base = new ScriptedModel((_r, i) => `v${i}`);
-    const model = wrapModel(base, responseCache({ ttlMs: 30 }));
+    const model = wrapModel(base, responseCache({ ttlMs: 250 }));
     await model.generate(req("q"));
     expect((await model.generate(req("q"))).cached).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
     expect((await model.generate(req("q"))).text).toBe("v1");
   });
 

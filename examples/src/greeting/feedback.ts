@@ -1,0 +1,16 @@
+/** The feedback of the greeting example: is the greeting in the user's language? */
+
+/** The two languages of the example. */
+export type Language = "en" | "es";
+
+const WORD: Record<Language, string> = { en: "Hello", es: "Hola" };
+const NAME: Record<Language, string> = { en: "English", es: "Spanish" };
+
+/** `Correct.` when the greeting uses the expected language's greeting word, else what is wrong. */
+export function languageFeedback(greeting: string, expected: Language): string {
+  if (greeting.includes(WORD[expected])) return "Correct.";
+  return `Incorrect: the user wrote in ${NAME[expected]}, so the greeting must start with "${WORD[expected]}" (got ${JSON.stringify(greeting)}).`;
+}
+
+/** Whether feedback from `languageFeedback` means success. */
+export const isCorrect = (feedback: string): boolean => feedback === "Correct.";
