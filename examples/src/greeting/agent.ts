@@ -67,6 +67,7 @@ export class GreetingAgent extends Model {
 
   /** Greets the user by name in the given language. Starts out always answering in Spanish. */
   @bundle({ trainable: true, description: "Greets the user by name in the language given by lang." })
+  // biome-ignore lint/correctness/noUnusedFunctionParameters: the starting code ignores lang; learning to use it is the point
   greet(lang: string | undefined, userName: string): string {
     const greeting = "Hola";
     return `${greeting}, ${userName}!`;

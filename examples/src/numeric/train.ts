@@ -76,7 +76,7 @@ export async function trainRate(options: {
       log("All quotes are right.");
       break;
     }
-    quotes.forEach((q, i) => optimizer.backward(q, feedback[i]!));
+    for (const [i, q] of quotes.entries()) optimizer.backward(q, feedback[i]!);
     const report = await optimizer.step();
     reports.push(report);
     rates.push(rate.data);
