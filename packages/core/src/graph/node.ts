@@ -47,6 +47,19 @@ const NO_PARENTS: readonly Node[] = Object.freeze([]);
 const NO_INFO: NodeInfo = Object.freeze({});
 const opInfoCache = new Map<string, NodeInfo>();
 
+const compactionQueue: Node[] = [];
+
+/** Compacts the children lists of `node` (and others queued) after the current job ends. */
+function scheduleCompaction(node: Node): void {
+  compactionQueue.push(node);
+  if (compactionQueue.length === 1) {
+    setImmediate(() => {
+      const queued = compactionQueue.splice(0);
+      for (const n of queued) n._compactChildren();
+    }).unref();
+  }
+}
+
 /** Whether an array holds one element twice (small arrays without allocating). */
 function hasDuplicates(items: readonly unknown[]): boolean {
   if (items.length > 32) return new Set(items).size !== items.length;
@@ -97,6 +110,7 @@ export class Node<T = unknown> {
   #key: string | undefined;
   #children: WeakRef<Node>[] | undefined;
   #compactAt = WEAK_COMPACT_MIN;
+  #compactPending = false;
   #feedback: ReceivedFeedback[] | undefined;
   #backwarded = false;
 
@@ -230,11 +244,29 @@ export class Node<T = unknown> {
       return;
     }
     list.push(child);
-    if (list.length > this.#compactAt) {
-      // drop references to collected children; amortized O(1) per edge
-      this.#children = list.filter((r) => r.deref() !== undefined);
-      this.#compactAt = Math.max(WEAK_COMPACT_MIN, this.#children.length * 2);
+    if (list.length > this.#compactAt && !this.#compactPending) {
+      this.#compactPending = true;
+      scheduleCompaction(this);
     }
+  }
+
+  /** @internal Number of child references held, dead ones included (for tests of compaction). */
+  get _childRefCount(): number {
+    return this.#children?.length ?? 0;
+  }
+
+  /**
+   * @internal Drops references to collected children. Runs in a later macrotask (see
+   * `scheduleCompaction`): `deref()` keeps its target alive until the current job ends, so
+   * compacting in the middle of a synchronous burst would free nothing and cost a lot.
+   */
+  _compactChildren(): void {
+    this.#compactPending = false;
+    const list = this.#children;
+    if (list === undefined) return;
+    const live = list.filter((r) => r.deref() !== undefined);
+    this.#children = live;
+    this.#compactAt = Math.max(WEAK_COMPACT_MIN, live.length * 2);
   }
 
   /** `Node(name)`; the value is not printed (it may be large). */
