@@ -12,6 +12,7 @@ import {
   type ProblemView,
   type Proposal,
   type RejectedChange,
+  rootErrorCode,
   rootTraceContainer,
   type StepOptions,
   type StepReport,
@@ -177,6 +178,7 @@ export class Opro extends Optimizer {
           rejected: [],
           calls: log.calls,
           error: failure.message,
+          errorCode: rootErrorCode(failure),
         });
       }
       const parsed = parseSolution(text);
@@ -212,7 +214,14 @@ export class Opro extends Optimizer {
       ];
     }
     const failure = new OproUnusableAnswerError(problems, this.#options.maxRetries + 1);
-    return result({ updates: new Map(), suggestion: {}, rejected, calls: log.calls, error: failure.message });
+    return result({
+      updates: new Map(),
+      suggestion: {},
+      rejected,
+      calls: log.calls,
+      error: failure.message,
+      errorCode: failure.code,
+    });
   }
 
   /** Records the solution evaluated in this step (even when no new one could be proposed). */

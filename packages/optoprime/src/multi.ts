@@ -287,8 +287,10 @@ export class OptoPrimeMulti extends OptoPrime {
       suggestion: chosen?.outcome.parsed?.suggestion ?? {},
       rejected: chosen?.outcome.rejected ?? [],
       reasoning: chosen?.outcome.parsed?.reasoning,
+      answer: chosen?.outcome.parsed?.answer,
       terminate,
       error,
+      ...(error !== undefined && errorCode !== undefined ? { errorCode } : {}),
       calls: log.calls,
       details,
     };

@@ -13,9 +13,9 @@ import {
   type ProblemView,
   type Proposal,
   type RejectedChange,
+  rootErrorCode,
   type StepOptions,
   type StepReport,
-  TraceError,
 } from "@trace-ts/core";
 import { checkMemory, type MemoryEntry, memoryEntryOf } from "./memory.js";
 import {
@@ -203,8 +203,10 @@ export class OptoPrime extends Optimizer {
       suggestion: outcome.parsed?.suggestion ?? {},
       rejected: outcome.rejected,
       reasoning: outcome.parsed?.reasoning,
+      answer: outcome.parsed?.answer,
       terminate: outcome.terminate,
       error: outcome.error,
+      errorCode: outcome.errorCode,
       calls: log.calls,
       details,
     };
@@ -271,7 +273,7 @@ export class OptoPrime extends Optimizer {
           parsed: undefined,
           terminate: false,
           error: message,
-          ...(error instanceof TraceError ? { errorCode: error.code } : {}),
+          ...(rootErrorCode(error) !== undefined ? { errorCode: rootErrorCode(error) } : {}),
           attempts: attempt,
           problems,
         };

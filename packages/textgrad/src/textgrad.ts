@@ -11,6 +11,7 @@ import {
   type ProblemView,
   type Proposal,
   type RejectedChange,
+  rootErrorCode,
   rootTraceContainer,
   type StepOptions,
 } from "@trace-ts/core";
@@ -136,7 +137,7 @@ export class TextGrad extends Optimizer {
       const error = run.firstError;
       if (external?.aborted) throw error instanceof CancelledError ? error : cancelledFrom(external);
       if (error instanceof UnusableAnswerError || error instanceof ModelCallFailedError) {
-        return failed(keys, log.calls, run.rejected, info, error.message);
+        return failed(keys, log.calls, run.rejected, info, error.message, rootErrorCode(error));
       }
       throw error;
     }
@@ -206,6 +207,7 @@ function failed(
   rejected: readonly RejectedChange[],
   info: TextGradDetails,
   error: string,
+  errorCode?: string,
 ): Proposal {
   return {
     updates: new Map(),
@@ -214,6 +216,7 @@ function failed(
     rejected,
     terminate: false,
     error,
+    errorCode,
     calls,
     details: info,
   };

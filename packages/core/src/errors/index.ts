@@ -7,4 +7,4 @@ export {
   NotAParameterError,
   PropagatorError,
 } from "./graph-errors.js";
-export { TraceError } from "./trace-error.js";
+export { rootErrorCode, TraceError } from "./trace-error.js";

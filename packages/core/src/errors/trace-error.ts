@@ -17,3 +17,18 @@ export class TraceError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * The `code` of the innermost `TraceError` in `error`'s cause chain (itself included): for an
+ * optimizer's "model call failed" error caused by a `BudgetExceededError`, `LLM_BUDGET_EXCEEDED`.
+ * Undefined when the chain holds no `TraceError`.
+ */
+export function rootErrorCode(error: unknown): string | undefined {
+  let code: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; depth < 16 && current instanceof Error; depth++) {
+    if (current instanceof TraceError) code = current.code;
+    current = current.cause;
+  }
+  return code;
+}

@@ -65,8 +65,15 @@ export interface Proposal {
   readonly reasoning?: string;
   /** The model said the problem is solved and suggested nothing. */
   readonly terminate: boolean;
+  /** The model's short answer to the problem, when it gave one (separate from `reasoning`). */
+  readonly answer?: string;
   /** Why nothing could be proposed (model error, unparseable output after retries), when so. */
   readonly error?: string;
+  /**
+   * Stable code of the failure behind `error` (see `rootErrorCode`), e.g. `LLM_BUDGET_EXCEEDED`
+   * or `LLM_RATE_LIMIT` for a model failure, or the optimizer's own code for unusable answers.
+   */
+  readonly errorCode?: string;
   /** Every model call made. */
   readonly calls: readonly ModelCall[];
   /** Optimizer-specific details (candidates, gradients, history shown, …). */
@@ -113,8 +120,10 @@ export function stepReportToJSON(report: StepReport): Record<string, unknown> {
     step: report.step,
     suggestion: report.suggestion,
     reasoning: report.reasoning,
+    answer: report.answer,
     terminate: report.terminate,
     error: report.error,
+    errorCode: report.errorCode,
     applied: report.applied.map((a) => ({ key: a.key, name: a.name, before: a.before, after: a.after })),
     rejected: report.rejected,
     calls: report.calls,

@@ -18,7 +18,7 @@ import { TraceError } from "../errors/trace-error.js";
 import { graphScope } from "../graph/context.js";
 import { node } from "../graph/create.js";
 import { describeError, ExceptionNode, MessageNode, type Node, ParameterNode } from "../graph/node.js";
-import { CancelledError } from "../llm/errors.js";
+import { CancelledError, ProviderError } from "../llm/errors.js";
 import type { GenerateRequest, LanguageModel } from "../llm/types.js";
 import { multiply } from "../ops/arithmetic.js";
 import { concat } from "../ops/string.js";
@@ -292,12 +292,15 @@ export function optimizerConformanceChecks(adapter: ConformanceAdapter): Conform
     check("model failure: an error in the report and parameters untouched", async () => {
       const p = node(3, { trainable: true, name: "factor" });
       const out = multiply(p, 2);
-      const model = new ScriptedModel(() => new Error("the provider is down (OUTAGE-5)"));
+      const model = new ScriptedModel(
+        () => new ProviderError("the provider is down (OUTAGE-5)", { status: 503, retryable: false }),
+      );
       const optimizer = adapter.create([p], model, { maxRetries: 1 });
       optimizer.zeroFeedback();
       optimizer.backward(out, "The result should be 16.");
       const report = await optimizer.step();
       t.hasError(report);
+      t.equal(report.errorCode, "LLM_PROVIDER", "report.errorCode (the model error's code)");
       t.equal([p.data, p.version], [3, 0], "the parameter after a failed model call");
       t.reportIsComplete(report, model, optimizer);
     }),

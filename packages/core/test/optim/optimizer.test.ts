@@ -266,3 +266,14 @@ describe("optimizer dependency injection", () => {
     expect(made.slice(3)).toEqual(["b", "a"]);
   });
 });
+
+describe("rootErrorCode", () => {
+  it("finds the innermost TraceError's code in a cause chain", async () => {
+    const { rootErrorCode, TraceError } = await import("@trace-ts/core");
+    const inner = new TraceError("INNER", "inner");
+    expect(rootErrorCode(new TraceError("OUTER", "outer", { cause: inner }))).toBe("INNER");
+    expect(rootErrorCode(new Error("plain", { cause: inner }))).toBe("INNER");
+    expect(rootErrorCode(new Error("plain"))).toBeUndefined();
+    expect(rootErrorCode("not an error")).toBeUndefined();
+  });
+});

@@ -419,12 +419,12 @@ export class Session<I, O, T> {
   }
 
   /**
-   * Optimizers may catch a refused or cancelled call and report it in their proposal instead of
-   * throwing (OptoPrime does): stop then too. Read from the recorded calls (`Name: message`) and
-   * from `details.errorCode`.
+   * Optimizers report a refused or cancelled model call in their proposal instead of throwing:
+   * stop then too. Read from the proposal's `errorCode` and, for optimizers that do not set it,
+   * from the recorded calls (`Name: message`).
    */
   #checkProposal(proposal: Proposal | StepReport): void {
-    const code = (proposal.details as { errorCode?: unknown } | undefined)?.errorCode;
+    const code = proposal.errorCode;
     for (const call of proposal.calls) {
       if (call.error?.startsWith("BudgetExceededError")) {
         throw new BudgetStop(call.error.replace(/^BudgetExceededError: /, ""));
