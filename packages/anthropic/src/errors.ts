@@ -1,5 +1,7 @@
 /**
- * Maps errors of the `@anthropic-ai/sdk` SDK to trace-ts's typed `LLMError`s.
+ * Maps errors of the `@anthropic-ai/sdk` SDK to trace-ts's typed `LLMError`s: this module only
+ * classifies the SDK's error classes; the mapping itself is core's `providerFailureToError`.
+ * Anthropic's 529 "overloaded" becomes a retryable `ProviderError` like any status ≥ 500.
  */
 import {
   APIConnectionError,
@@ -8,100 +10,33 @@ import {
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
 import {
-  AuthenticationError,
-  BadResponseError,
-  CancelledError,
-  InvalidRequestError,
-  LLMTimeoutError,
-  ProviderError,
-  parseRetryAfter,
-  RateLimitError,
-  redactString,
-  TraceError,
+  connectionDetail,
+  type ProviderErrorContext,
+  type ProviderFailure,
+  providerFailureToError,
+  type TraceError,
 } from "@trace-ts/core";
 
 /** Who made the call, for error messages. */
-export interface ErrorContext {
-  /** Provider name. */
-  readonly provider: string;
-  /** Model id. */
-  readonly modelId: string;
-  /** Base URL the call went to. */
-  readonly baseURL: string;
-  /** The call's timeout in ms. */
-  readonly timeoutMs: number;
-}
+export type ErrorContext = Omit<ProviderErrorContext, "keyVariable">;
 
 /**
  * Converts anything the Anthropic SDK throws into an `LLMError`. trace-ts errors pass through.
- * Anthropic's 529 "overloaded" becomes a retryable `ProviderError`.
  *
  * @param error what the SDK threw
  * @param ctx provider, model, base URL and timeout for the message
  */
 export function toLLMError(error: unknown, ctx: ErrorContext): TraceError {
-  if (error instanceof TraceError) return error;
-  const opts = { provider: ctx.provider, modelId: ctx.modelId, cause: error };
-  const where = `${ctx.provider}:${ctx.modelId}`;
-  if (error instanceof APIUserAbortError) return new CancelledError(undefined, opts);
-  if (error instanceof APIConnectionTimeoutError) {
-    return new LLMTimeoutError(`${where}: no response within ${ctx.timeoutMs} ms from ${ctx.baseURL}`, opts);
-  }
-  if (error instanceof APIConnectionError) {
-    return new ProviderError(
-      `${where}: connection to ${ctx.baseURL} failed or was dropped (${causeText(error)}); check that the server is reachable`,
-      opts,
-    );
-  }
-  if (error instanceof APIError) {
-    const status = error.status;
-    const retryAfterMs = parseRetryAfter(error.headers);
-    const text = redactString(error.message);
-    if (status === 401 || status === 403) {
-      return new AuthenticationError(
-        `${where}: the server rejected the credentials (HTTP ${status}): ${text}. Check ANTHROPIC_API_KEY (or the apiKey option)`,
-        { ...opts, status },
-      );
-    }
-    if (status === 429) {
-      return new RateLimitError(`${where}: rate limited (HTTP 429): ${text}`, {
-        ...opts,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      });
-    }
-    if (status === 400 || status === 404 || status === 413 || status === 422) {
-      return new InvalidRequestError(`${where}: request rejected (HTTP ${status}): ${text}`, {
-        ...opts,
-        status,
-      });
-    }
-    if (status !== undefined) {
-      return new ProviderError(`${where}: server error (HTTP ${status}): ${text}`, {
-        ...opts,
-        status,
-        // 529 = overloaded: worth retrying like a 5xx
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      });
-    }
-    return new ProviderError(`${where}: ${text}`, opts);
-  }
-  // name check, not instanceof: the SyntaxError may come from another realm (e.g. under jest)
-  if ((error as { name?: unknown } | null)?.name === "SyntaxError") {
-    return new BadResponseError(
-      `${where}: the response body is not valid JSON (${(error as Error).message})`,
-      opts,
-    );
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(`${where}: unexpected failure: ${redactString(message)}`, {
-    ...opts,
-    retryable: false,
-  });
+  return providerFailureToError(classify(error), { ...ctx, keyVariable: "ANTHROPIC_API_KEY" });
 }
 
-function causeText(error: Error): string {
-  const c = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof c?.code === "string") return c.code;
-  if (typeof c?.message === "string" && c.message !== "") return c.message;
-  return error.message;
+function classify(error: unknown): ProviderFailure {
+  if (error instanceof APIUserAbortError) return { kind: "aborted", error };
+  if (error instanceof APIConnectionTimeoutError) return { kind: "timeout", error };
+  if (error instanceof APIConnectionError)
+    return { kind: "connection", error, detail: connectionDetail(error) };
+  if (error instanceof APIError) {
+    return { kind: "http", error, status: error.status, headers: error.headers, message: error.message };
+  }
+  return { kind: "other", error };
 }

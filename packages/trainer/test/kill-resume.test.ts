@@ -3,8 +3,8 @@
  * the same parameters, optimizer state, totals and run log (apart from times, durations, run id
  * and the `resume` record) as an uninterrupted run of the same configuration and seed.
  *
- * The child runs the TypeScript sources directly through a small @swc/core loader
- * (helpers/register-ts.mjs), so no build is needed.
+ * The child runs the TypeScript sources directly through the repository's @swc/core loader
+ * (scripts/ts-loader), so no build is needed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from "@jest/globals";
 import { normalizedLog } from "./helpers/log.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const register = join(here, "helpers/register-ts.mjs");
+const register = fileURLToPath(new URL("../../../scripts/ts-loader/register.mjs", import.meta.url));
 const fixture = join(here, "fixtures/kill-run.ts");
 
 interface ChildRun {

@@ -74,6 +74,12 @@ export {
   wrapModel,
 } from "./middleware/wrap.js";
 export { costOf, lookupPrice, type ModelPrice, type PriceTable, priceLookup } from "./prices.js";
+export {
+  connectionDetail,
+  type ProviderErrorContext,
+  type ProviderFailure,
+  providerFailureToError,
+} from "./provider-failure.js";
 export { REDACTED, redact, redactString, SECRET_ENV_VARS, secretsFromEnv } from "./redact.js";
 export { type HeaderSource, parseRetryAfter } from "./retry-after.js";
 export { CHARS_PER_TOKEN, estimateInputTokens, estimateMessageTokens, estimateTextTokens } from "./tokens.js";

@@ -16,7 +16,7 @@ function runChild(compiler: "swc" | "tsc", statePath: string, questions: readonl
     process.execPath,
     [
       "--import",
-      join(fixtures, "register.mjs"),
+      fileURLToPath(new URL("../../../../scripts/ts-loader/register.mjs", import.meta.url)),
       join(fixtures, "state-child.ts"),
       statePath,
       outPath,
