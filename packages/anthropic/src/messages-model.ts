@@ -13,6 +13,7 @@ import {
   BadResponseError,
   CancelledError,
   type FinishReason,
+  formatValue,
   type GenerateRequest,
   type GenerateResult,
   InvalidRequestError,
@@ -255,7 +256,7 @@ export class AnthropicMessagesModel implements LanguageModel {
   parseResponse(message: Message, prefill = ""): GenerateResult {
     if (!message || typeof message !== "object" || !Array.isArray(message.content)) {
       throw new BadResponseError(
-        `${this.provider}:${this.modelId}: the response is not a message (got ${describeBody(message)})`,
+        `${this.provider}:${this.modelId}: the response is not a message (got ${formatValue(message, 120)})`,
         { provider: this.provider, modelId: this.modelId },
       );
     }
@@ -355,14 +356,5 @@ function mapStopReason(reason: StopReason | null | undefined): FinishReason {
       return "content_filter";
     default:
       return "other";
-  }
-}
-
-function describeBody(body: unknown): string {
-  if (typeof body === "string") return `text "${body.slice(0, 80)}"`;
-  try {
-    return JSON.stringify(body)?.slice(0, 120) ?? String(body);
-  } catch {
-    return String(body);
   }
 }

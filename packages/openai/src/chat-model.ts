@@ -8,6 +8,7 @@ import {
   estimateInputTokens,
   estimateTextTokens,
   type FinishReason,
+  formatValue,
   type GenerateRequest,
   type GenerateResult,
   InvalidRequestError,
@@ -221,7 +222,7 @@ export class OpenAIChatModel implements LanguageModel {
     const choice = Array.isArray(completion?.choices) ? completion.choices[0] : undefined;
     if (!choice || typeof choice.message !== "object" || choice.message === null) {
       throw new BadResponseError(
-        `${this.provider}:${this.modelId}: the response has no choices (got ${describeBody(completion)})`,
+        `${this.provider}:${this.modelId}: the response has no choices (got ${formatValue(completion, 120)})`,
         { provider: this.provider, modelId: this.modelId },
       );
     }
@@ -287,14 +288,5 @@ function mapFinishReason(reason: string | null | undefined): FinishReason {
       return "tool_calls";
     default:
       return "other";
-  }
-}
-
-function describeBody(body: unknown): string {
-  if (typeof body === "string") return `text "${body.slice(0, 80)}"`;
-  try {
-    return JSON.stringify(body)?.slice(0, 120) ?? String(body);
-  } catch {
-    return String(body);
   }
 }
