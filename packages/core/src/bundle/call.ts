@@ -1,6 +1,7 @@
 import { CodeTimeoutError } from "../code/errors.js";
 import { isVmTimeout } from "../code/sandbox.js";
 import { ExecutionError } from "../errors/execution-error.js";
+import { findStopError } from "../errors/stop-error.js";
 import { currentTraceState, type TraceState } from "../graph/context.js";
 import { ExceptionNode, MessageNode, Node, ParameterNode } from "../graph/node.js";
 import type { CodeSlot } from "./code-slot.js";
@@ -242,6 +243,8 @@ class TracedCall {
   fail(error: unknown, deps?: readonly Node[]): never {
     const def = this.def;
     if (!def.options.catchErrors) throw error;
+    const stop = findStopError(error);
+    if (stop !== undefined) throw stop; // a cancellation or spent budget ends the run; it is not feedback
     const frames = framesOf(timeoutStacks.get(error as object) ?? error);
     const source = this.runnable === undefined ? currentSource(this.slot) : undefined;
     const annotatedSource = annotateFailure(def, this.runnable, source, error, frames);

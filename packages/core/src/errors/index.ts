@@ -7,4 +7,5 @@ export {
   NotAParameterError,
   PropagatorError,
 } from "./graph-errors.js";
+export { findStopError } from "./stop-error.js";
 export { rootErrorCode, TraceError } from "./trace-error.js";

@@ -5,6 +5,7 @@
 import type { DependencyContainer } from "tsyringe";
 import { getDefaultModel } from "../di/container.js";
 import { ExecutionError } from "../errors/execution-error.js";
+import { findStopError } from "../errors/stop-error.js";
 import { ExceptionNode, type MaybeNode, MessageNode, type Node } from "../graph/node.js";
 import { collectInputs } from "../ops/record.js";
 import { validateOptions } from "../util/options.js";
@@ -47,7 +48,9 @@ const SCHEMA = {
  * inputs are `system` and `user` (or `user0`, `user1`, … for several user prompts), and its
  * `info` records the model, usage and finish reason.
  *
- * If the model fails, the failure is recorded as an `ExceptionNode` with the same inputs and an
+ * A cancellation (`CancelledError`) or budget refusal (`BudgetExceededError`) is rethrown as it
+ * is: it ends the run rather than being feedback (see `findStopError`). Any other failure is
+ * recorded as an `ExceptionNode` with the same inputs and an
  * `ExecutionError` is thrown (its `cause` is the model's error, e.g. `RateLimitError`, and its
  * `exceptionNode` can be sent backward as feedback).
  *
@@ -85,6 +88,8 @@ export async function callLLM(
   const description = Array.isArray(user) ? DESCRIPTION_MANY : DESCRIPTION_ONE;
   const name = options.name;
   const fail = (error: unknown): never => {
+    const stop = findStopError(error);
+    if (stop !== undefined) throw stop; // a cancellation or spent budget ends the run; it is not feedback
     throw new ExecutionError(
       new ExceptionNode({ op: CALL_LLM_OP, description, inputs: nodes, error }),
       error,

@@ -1,4 +1,5 @@
 import { ExecutionError } from "../errors/execution-error.js";
+import { findStopError } from "../errors/stop-error.js";
 import { currentTraceState } from "../graph/context.js";
 import type { NameScope } from "../graph/naming.js";
 import { ExceptionNode, MessageNode, Node, type Unwrap } from "../graph/node.js";
@@ -70,6 +71,8 @@ export function recordOp<I extends Record<string, unknown>, R>(
   try {
     result = compute(values);
   } catch (error) {
+    const stop = findStopError(error);
+    if (stop !== undefined) throw stop; // a cancellation or spent budget ends the run; it is not feedback
     throw new ExecutionError(
       new ExceptionNode({ op: spec.name, description: spec.description, inputs: nodes, error, nameScope }),
       error,
