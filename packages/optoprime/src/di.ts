@@ -8,8 +8,14 @@ export const OPTOPRIME = "optoprime";
 /** Name under which `registerOptoPrimeMulti` registers OptoPrimeMulti. */
 export const OPTOPRIME_MULTI = "optoprime-multi";
 
-/** How to register: as the container's default optimizer or only by name. */
-export interface RegisterOptoPrimeOptions {
+/** Options of `registerOptoPrime`: OptoPrime's options plus whether it becomes the default. */
+export interface RegisterOptoPrimeOptions extends OptoPrimeOptions {
+  /** Make it the container's default optimizer (`createOptimizer`) (default true). */
+  readonly asDefault?: boolean;
+}
+
+/** Options of `registerOptoPrimeMulti`: OptoPrimeMulti's options plus whether it becomes the default. */
+export interface RegisterOptoPrimeMultiOptions extends OptoPrimeMultiOptions {
   /** Make it the container's default optimizer (`createOptimizer`) (default true). */
   readonly asDefault?: boolean;
 }
@@ -42,17 +48,17 @@ export function optoPrimeMultiFactory(options: OptoPrimeMultiOptions = {}): Opti
  * const optimizer = createOptimizer(agent.parameters(), container);
  *
  * @param container where to register
- * @param options OptoPrime options used for every optimizer the factory builds
- * @param registration `asDefault: false` registers it by name only
+ * @param options OptoPrime options used for every optimizer the factory builds, and
+ *   `asDefault: false` to register it by name only
  */
 export function registerOptoPrime(
   container: DependencyContainer,
-  options: OptoPrimeOptions = {},
-  registration: RegisterOptoPrimeOptions = {},
+  options: RegisterOptoPrimeOptions = {},
 ): DependencyContainer {
-  return registerOptimizer(container, optoPrimeFactory(options), {
+  const { asDefault, ...optimizerOptions } = options;
+  return registerOptimizer(container, optoPrimeFactory(optimizerOptions), {
     name: OPTOPRIME,
-    asDefault: registration.asDefault ?? true,
+    asDefault: asDefault ?? true,
   });
 }
 
@@ -61,16 +67,16 @@ export function registerOptoPrime(
  * default optimizer); see `registerOptoPrime`.
  *
  * @param container where to register
- * @param options OptoPrimeMulti options used for every optimizer the factory builds
- * @param registration `asDefault: false` registers it by name only
+ * @param options OptoPrimeMulti options used for every optimizer the factory builds, and
+ *   `asDefault: false` to register it by name only
  */
 export function registerOptoPrimeMulti(
   container: DependencyContainer,
-  options: OptoPrimeMultiOptions = {},
-  registration: RegisterOptoPrimeOptions = {},
+  options: RegisterOptoPrimeMultiOptions = {},
 ): DependencyContainer {
-  return registerOptimizer(container, optoPrimeMultiFactory(options), {
+  const { asDefault, ...optimizerOptions } = options;
+  return registerOptimizer(container, optoPrimeMultiFactory(optimizerOptions), {
     name: OPTOPRIME_MULTI,
-    asDefault: registration.asDefault ?? true,
+    asDefault: asDefault ?? true,
   });
 }

@@ -8,6 +8,7 @@ export {
   OPTOPRIME_MULTI,
   optoPrimeFactory,
   optoPrimeMultiFactory,
+  type RegisterOptoPrimeMultiOptions,
   type RegisterOptoPrimeOptions,
   registerOptoPrime,
   registerOptoPrimeMulti,

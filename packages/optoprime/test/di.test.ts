@@ -42,7 +42,7 @@ describe("dependency injection", () => {
     const x = node(1, { trainable: true });
     const container = createContainer();
     registerOptoPrime(container);
-    registerOptoPrimeMulti(container, { candidates: 2 }, { asDefault: false });
+    registerOptoPrimeMulti(container, { candidates: 2, asDefault: false });
     registerOptimizer(container, (params: readonly ParameterNode[]) => new NoOp(params), { name: "noop" });
     expect(createOptimizer([x], container)).toBeInstanceOf(NoOp);
     useOptimizer(container, "optoprime");
