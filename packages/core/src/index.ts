@@ -57,7 +57,7 @@ export {
   withTraceState,
 } from "./graph/context.js";
 export { type NodeOptions, node } from "./graph/create.js";
-export { cleanBase, keyStem, NameScope } from "./graph/naming.js";
+export { keyStem, NameScope } from "./graph/naming.js";
 export {
   defaultBaseName,
   describeError,

@@ -24,13 +24,13 @@ export function cleanBase(base: string): string {
   return cleaned === "" ? "node" : cleaned;
 }
 
+let nextScopeId = 1;
+
 /**
  * A set of name counters. Graph scopes (`graphScope()`) get their own, so names restart at 0 and
  * concurrent tasks in separate scopes produce the same names regardless of interleaving. It holds
  * one counter per distinct stem, never a list of nodes.
  */
-let nextScopeId = 1;
-
 export class NameScope {
   /** Process-unique identifier; nodes remember the scope their key was drawn from. */
   readonly id = nextScopeId++;

@@ -277,3 +277,42 @@ describe("rootErrorCode", () => {
     expect(rootErrorCode("not an error")).toBeUndefined();
   });
 });
+
+describe("report helpers", () => {
+  it("totalUsage sums the calls, stepReportToJSON keeps only plain data", async () => {
+    const { totalUsage, stepReportToJSON } = await import("@trace-ts/core");
+    const usage = totalUsage([
+      {
+        purpose: "a",
+        messages: [],
+        usage: { inputTokens: 3, outputTokens: 1, cacheReadTokens: 2 },
+        durationMs: 1,
+      },
+      { purpose: "b", messages: [], error: "Error: x", durationMs: 1 },
+      { purpose: "c", messages: [], usage: { inputTokens: 4, outputTokens: 5 }, durationMs: 1 },
+    ]);
+    expect(usage).toEqual({
+      inputTokens: 7,
+      outputTokens: 6,
+      cacheReadTokens: 2,
+      cacheWriteTokens: 0,
+      calls: 3,
+    });
+
+    const n = node(1, { trainable: true, name: "n" });
+    ops.add(n, 1).backward("bigger");
+    const report = await new FixedOptimizer([n], { [n.key]: 2 }).step();
+    const json = stepReportToJSON(report);
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+    expect(json.applied).toEqual([{ key: n.key, name: n.name, before: 1, after: 2 }]);
+  });
+
+  it("sameValue compares JSON-like values structurally", async () => {
+    const { sameValue } = await import("@trace-ts/core");
+    expect(sameValue({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBe(true);
+    expect(sameValue({ a: 1 }, { a: 1, b: undefined })).toBe(false);
+    expect(sameValue([1], { 0: 1 })).toBe(false);
+    expect(sameValue(Number.NaN, Number.NaN)).toBe(true);
+    expect(sameValue("1", 1)).toBe(false);
+  });
+});
