@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Runs jest once and prints exactly one line `tests: N passed, N failed` (", N skipped" if any).
 // Exits non-zero on failed tests, on suites that failed to load, on a jest crash, or when no test ran.
+// With TRACE_TEST_COUNTS_FILE=<file> it also writes the counts there as JSON
+// ({ passed, failed, skipped, status }), which `scripts/node-matrix.mjs --total-from <file>` adds up.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const outFile = join(mkdtempSync(join(tmpdir(), "jest-")), "results.json");
+const outDir = mkdtempSync(join(tmpdir(), "jest-"));
+const outFile = join(outDir, "results.json");
 const jestBin = createRequire(import.meta.url).resolve("jest/bin/jest");
 const env = {
   ...process.env,
@@ -32,5 +35,13 @@ try {
 } catch {
   failed = 1; // jest died before writing results
 }
+rmSync(outDir, { recursive: true, force: true });
+const status = run.status !== 0 || failed > 0 || passed + failed === 0 ? run.status || 1 : 0;
+if (process.env.TRACE_TEST_COUNTS_FILE) {
+  writeFileSync(
+    process.env.TRACE_TEST_COUNTS_FILE,
+    `${JSON.stringify({ passed, failed, skipped, status })}\n`,
+  );
+}
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-process.exit(run.status !== 0 || failed > 0 || passed + failed === 0 ? run.status || 1 : 0);
+process.exit(status);

@@ -1,7 +1,8 @@
 /**
- * Bundle benchmark (issue [bundle]): the cost of calling a bundled function compared with the
- * plain function, for a non-trainable bundle, a trainable one running its original code, a
- * trainable one running recompiled (suggested) code, and the cost of recompiling a changed source.
+ * Bundle benchmark: the cost of calling a bundled function compared with the plain function, for a
+ * non-trainable bundle, a trainable one running its original code, suggested (recompiled) code in
+ * the `realm` and `strict` isolation tiers (a trivial, a CPU-heavy and an object-heavy call), and
+ * the cost of compiling a new version in each tier.
  * Prints CPU µs per call (robust to other processes on the machine), the overhead over the plain
  * call and the ratio.
  * Run: `npm run bench -- bundle`.
@@ -77,13 +78,13 @@ export async function runBundleBench(): Promise<void> {
     { trainable: true },
   );
   addCompiled.setSource("addC(a, b) {\n  return b + a;\n}");
-  const addHard = bundle(
-    function addH(a: number, b: number): number {
+  const addStrict = bundle(
+    function addS(a: number, b: number): number {
       return a + b;
     },
-    { trainable: true, timeoutMs: 1000 },
+    { trainable: true, isolation: "strict" },
   );
-  addHard.setSource("addH(a, b) {\n  return b + a;\n}");
+  addStrict.setSource("addS(a, b) {\n  return b + a;\n}");
   const addAsync = bundle(async function addA(a: number, b: number): Promise<number> {
     return a + b;
   });
@@ -108,12 +109,8 @@ export async function runBundleBench(): Promise<void> {
   await row("bundle, plain values in (wraps 2 constants)", () => (i) => add(i, 2));
   await row("bundle inside noTrace", (x, y) => () => noTrace(() => add(x, y)));
   await row("trainable bundle, original code", (x, y) => () => addTrainable(x, y));
-  await row("trainable bundle, recompiled code", (x, y) => () => addCompiled(x, y));
-  await row(
-    "trainable, recompiled, explicit timeoutMs (vm hard timeout)",
-    (x, y) => () => addHard(x, y),
-    2_000,
-  );
+  await row("trainable bundle, recompiled code (realm)", (x, y) => () => addCompiled(x, y));
+  await row("trainable bundle, recompiled code (strict)", (x, y) => () => addStrict(x, y), 5_000);
   const traceFloor = rows[0]![1];
   console.log(
     `plain function: ${plain.toFixed(4)} µs per call; CPU time, ${CALLS} calls, fastest of ${REPEATS} runs`,
@@ -180,4 +177,114 @@ export async function runBundleBench(): Promise<void> {
   console.log(
     `steady state after the last change: ${steady.toFixed(3)} µs per call (no recompilation per call)`,
   );
+  await tierBench();
+}
+
+const FIB = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }";
+function fibPlain(n: number): number {
+  return n < 2 ? n : fibPlain(n - 1) + fibPlain(n - 2);
+}
+function objectPlain(o: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(o)) out[k] = o[k]! + 1;
+  return out;
+}
+
+type Tier = "realm" | "strict";
+interface Trainable {
+  setSource(source: string): void;
+  (arg: never): unknown;
+}
+
+/**
+ * Suggested code in each tier against the plain function, inside `noTrace` (so the figures are the
+ * tier's own cost, not the graph's): a trivial call, fib(20), and a call that takes and returns a
+ * 50-item object; then the cost of compiling a new version (setSource plus the first call).
+ */
+async function tierBench(): Promise<void> {
+  const input = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i]));
+  const cases: Array<{
+    name: string;
+    plain: () => unknown;
+    source: string;
+    make: (isolation: Tier) => Trainable;
+    call: (f: Trainable) => unknown;
+    calls: number;
+  }> = [
+    {
+      name: "trivial (a + 2)",
+      plain: () => plainAdd(1, 2),
+      source: "t(a) {\n  return a + 2;\n}",
+      make: (isolation) =>
+        bundle(
+          function t(a: number): number {
+            return a + 2;
+          },
+          { trainable: true, isolation },
+        ),
+      call: (f) => (f as unknown as (a: number) => unknown)(1),
+      calls: 20_000,
+    },
+    {
+      name: "CPU-heavy (fib(20))",
+      plain: () => fibPlain(20),
+      source: `c(n) {\n  ${FIB}\n  return fib(n);\n}`,
+      make: (isolation) =>
+        bundle(
+          function c(n: number): number {
+            return n;
+          },
+          { trainable: true, isolation },
+        ),
+      call: (f) => (f as unknown as (n: number) => unknown)(20),
+      calls: 200,
+    },
+    {
+      name: "object-heavy (50-item object in and out)",
+      plain: () => objectPlain(input),
+      source:
+        "o(obj) {\n  const out = {};\n  for (const k of Object.keys(obj)) out[k] = obj[k] + 1;\n  return out;\n}",
+      make: (isolation) =>
+        bundle(
+          function o(obj: Record<string, number>): Record<string, number> {
+            return obj;
+          },
+          { trainable: true, isolation },
+        ),
+      call: (f) => (f as unknown as (o: Record<string, number>) => unknown)(input),
+      calls: 5_000,
+    },
+  ];
+  const rows: Array<[string, number, number, number, number, number]> = [];
+  for (const c of cases) {
+    const plain = perCallUs(c.plain, c.calls);
+    const us: Record<string, number> = {};
+    for (const isolation of ["realm", "strict"] as const) {
+      const f = c.make(isolation);
+      f.setSource(c.source);
+      us[isolation] = perCallUs(() => noTrace(() => c.call(f)), c.calls);
+    }
+    rows.push([c.name, plain, us.realm!, us.strict!, us.realm! / plain, us.strict! / plain]);
+  }
+  console.log("");
+  console.log("suggested code by isolation tier, inside noTrace (CPU µs per call, fastest of 9 runs)");
+  printTable(["call", "plain µs", "realm µs", "strict µs", "realm ratio", "strict ratio"], rows);
+
+  const compileRows: Array<[string, number, number]> = [];
+  for (const isolation of ["realm", "strict"] as const) {
+    const f = cases[0]!.make(isolation);
+    const validate: number[] = [];
+    const first: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      let t0 = cpuUs();
+      f.setSource(`t(a) {\n  return a + ${k + 1000};\n}`);
+      validate.push((cpuUs() - t0) / 1000);
+      t0 = cpuUs();
+      noTrace(() => cases[0]!.call(f));
+      first.push((cpuUs() - t0) / 1000);
+    }
+    compileRows.push([isolation, median(validate), median(first)]);
+  }
+  console.log("");
+  printTable(["compiling a new version (CPU, median of 20)", "setSource ms", "first call ms"], compileRows);
 }

@@ -38,10 +38,19 @@ export { annotateSource } from "./code/annotate.js";
 export {
   CodeCompileError,
   CodeForbiddenError,
+  CodeMemoryError,
   CodeTimeoutError,
   InvalidScopeError,
+  SandboxDataError,
   SignatureChangedError,
 } from "./code/errors.js";
+export {
+  defaultIsolation,
+  isIsolationLevel,
+  requireIsolation,
+  setDefaultIsolation,
+} from "./code/isolation.js";
+export type { IsolationLevel } from "./code/runner.js";
 export * from "./di/index.js";
 export { ExecutionError } from "./errors/execution-error.js";
 export * from "./errors/index.js";

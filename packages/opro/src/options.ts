@@ -4,6 +4,7 @@ import {
   type Feedback,
   type LanguageModel,
   type Node,
+  OPTIMIZER_OPTION_SCHEMA,
   type OptimizerOptions,
   validateOptions,
 } from "@trace-ts/core";
@@ -77,7 +78,7 @@ const SCHEMA = {
   historyTokenBudget: "integer",
   valueCharBudget: "integer",
   temperature: "number",
-  propagator: "object",
+  ...OPTIMIZER_OPTION_SCHEMA,
 } as const;
 
 /**

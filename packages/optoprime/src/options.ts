@@ -2,6 +2,7 @@ import {
   type DependencyContainer,
   InvalidOptionError,
   type LanguageModel,
+  OPTIMIZER_OPTION_SCHEMA,
   type OptimizerOptions,
   type OptionSchema,
   validateOptions,
@@ -96,7 +97,7 @@ export const OPTOPRIME_OPTION_SCHEMA: OptionSchema = {
   verbose: "boolean",
   temperature: "number",
   maxTokens: "integer",
-  propagator: "object",
+  ...OPTIMIZER_OPTION_SCHEMA,
 };
 
 /**

@@ -126,7 +126,7 @@ export class OptoPrime extends Optimizer {
    * @throws InvalidOptionError for unknown or invalid options
    */
   constructor(parameters: Iterable<ParameterNode>, options: OptoPrimeOptions = {}) {
-    super(parameters, options.propagator !== undefined ? { propagator: options.propagator } : {});
+    super(parameters, options);
     const schema = (new.target as unknown as typeof OptoPrime).optionSchema;
     this.settings = resolveOptions(new.target.name, options, schema);
   }

@@ -1,5 +1,5 @@
 import type { DependencyContainer, LanguageModel, OptimizerOptions } from "@trace-ts/core";
-import { validateOptions } from "@trace-ts/core";
+import { OPTIMIZER_OPTION_SCHEMA, validateOptions } from "@trace-ts/core";
 
 /** Options of `new TextGrad(parameters, options)`. */
 export interface TextGradOptions extends OptimizerOptions {
@@ -48,7 +48,7 @@ const SCHEMA = {
   maxRetries: "integer",
   valueCharBudget: "integer",
   temperature: "number",
-  propagator: "object",
+  ...OPTIMIZER_OPTION_SCHEMA,
 } as const;
 
 /** Checks options (unknown names and wrong types throw `InvalidOptionError`) and fills defaults. */

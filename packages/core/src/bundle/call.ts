@@ -1,5 +1,5 @@
-import { CodeTimeoutError } from "../code/errors.js";
-import { isVmTimeout } from "../code/sandbox.js";
+import { limitOrigin } from "../code/realm-runner.js";
+import type { CallEnvironment } from "../code/runner.js";
 import { ExecutionError } from "../errors/execution-error.js";
 import { findStopError } from "../errors/stop-error.js";
 import { currentTraceState, type TraceState } from "../graph/context.js";
@@ -49,67 +49,19 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-/** Runs a body: compiled code in its sandbox (time-limited, values adopted), the original directly. */
-function invoke(
-  def: BundleDefinition,
-  runnable: Runnable,
-  self: unknown,
-  args: readonly unknown[],
-  named: boolean,
-): unknown {
-  const compiled = runnable.compiled;
-  if (compiled === undefined)
-    return named ? __traceBundleInvoke(runnable.fn, self, args) : Reflect.apply(runnable.fn, self, args);
-  const { sandbox } = compiled;
-  if (compiled.guarded) sandbox.runtime.begin();
-  let result: unknown;
-  try {
-    result =
-      def.options.hardTimeout && !def.isAsync
-        ? sandbox.callWithTimeout(runnable.fn, self, args, hardTimeoutMs(def.options.budgetMs))
-        : named
-          ? __traceBundleInvoke(runnable.fn, self, args)
-          : Reflect.apply(runnable.fn, self, args);
-  } catch (error) {
-    throw normalizeError(def, runnable, error);
-  }
-  if (isThenable(result)) {
-    return Promise.resolve(result).then(
-      (value) => sandbox.bridge.adopt(value),
-      (error: unknown) => {
-        throw normalizeError(def, runnable, error);
-      },
-    );
-  }
-  return sandbox.bridge.adopt(result);
-}
+/** What a runner may ask of the host during a call: reads of nodes held by `this`. */
+const ENVIRONMENT: CallEnvironment = {
+  readNode: (n) => (n instanceof Node ? n.data : undefined),
+};
 
-/**
- * vm's hard timeout fires a little after the loop guards' budget: loops are stopped by a guard,
- * whose error shows the failing line; the hard timeout catches what guards cannot see.
- */
-function hardTimeoutMs(budgetMs: number): number {
-  return budgetMs + Math.max(25, budgetMs * 0.25);
-}
-
-/** A host-realm error for an error thrown by compiled code; time-limit errors become `CodeTimeoutError`. */
-function normalizeError(def: BundleDefinition, runnable: Runnable, error: unknown): unknown {
-  const sandbox = runnable.compiled?.sandbox;
-  if (sandbox === undefined) return error;
-  if (sandbox.isTimeout(error) || isVmTimeout(error)) {
-    const timeout = new CodeTimeoutError(def.name, def.options.budgetMs);
-    // keep the stack of the original error, so the failing line can be found
-    Object.defineProperty(timeout, "cause", { value: error, configurable: true, writable: true });
-    timeoutStacks.set(timeout, error);
-    return timeout;
-  }
-  return sandbox.bridge.adoptError(error);
+/** Runs a body: suggested code through its runner (sandboxed, limited), the original directly. */
+function invoke(runnable: Runnable, self: unknown, args: readonly unknown[], named: boolean): unknown {
+  const runner = runnable.runner;
+  if (runner !== undefined) return runner.call(self, args, ENVIRONMENT);
+  return named ? __traceBundleInvoke(runnable.fn, self, args) : Reflect.apply(runnable.fn, self, args);
 }
 
 const NO_NODES: readonly Node[] = Object.freeze([]);
-
-/** Time-limit errors and the sandbox error (with the useful stack) they replaced. */
-const timeoutStacks = new WeakMap<object, unknown>();
 
 function unwrapResult(value: unknown): unknown {
   return value instanceof Node ? value._data : value;
@@ -133,7 +85,7 @@ function callPlain(slot: CodeSlot, self: unknown, args: readonly unknown[], retu
       ? value
       : new MessageNode(unwrapResult(value), { op: def.name, inputs: {} });
   };
-  const result = invoke(def, runnable, self, callArgs, false);
+  const result = invoke(runnable, self, callArgs, false);
   return isThenable(result) ? Promise.resolve(result).then(finish) : finish(result);
 }
 
@@ -160,7 +112,7 @@ function callTraced(
   call.frame = frame;
   let result: unknown;
   try {
-    result = runInFrame(frame, state, () => invoke(slot.definition, runnable, self, bodyArgs, true));
+    result = runInFrame(frame, state, () => invoke(runnable, self, bodyArgs, true));
   } catch (error) {
     return call.fail(error);
   }
@@ -227,7 +179,7 @@ class TracedCall {
         deps.map((d) => d.name),
       );
       // a suggestion that reads hidden nodes is feedback for the optimizer; the original is a bug to fix
-      if (this.runnable?.compiled === undefined) throw error;
+      if (this.runnable?.runner === undefined) throw error;
       return this.fail(error, deps);
     }
     this.slot.succeeded(this.runnable!);
@@ -245,7 +197,7 @@ class TracedCall {
     if (!def.options.catchErrors) throw error;
     const stop = findStopError(error);
     if (stop !== undefined) throw stop; // a cancellation or spent budget ends the run; it is not feedback
-    const frames = framesOf(timeoutStacks.get(error as object) ?? error);
+    const frames = framesOf(limitOrigin(error) ?? error);
     const source = this.runnable === undefined ? currentSource(this.slot) : undefined;
     const annotatedSource = annotateFailure(def, this.runnable, source, error, frames);
     const extra = deps ?? (this.frame ? failureDependencies(def, this.frame, this.inputNodes, error) : []);

@@ -1,6 +1,18 @@
+import { effectiveIsolation } from "../code/isolation.js";
+import type { IsolationLevel } from "../code/runner.js";
 import { ParameterNode } from "../graph/node.js";
 import type { BundleDefinition, Runnable } from "./definition.js";
 import { NotTrainableError, SourceUnavailableError } from "./errors.js";
+
+const slotsByParameter = new WeakMap<object, CodeSlot>();
+
+/**
+ * The isolation tier that runs suggested code for a trainable code parameter (see
+ * `effectiveIsolation`), or undefined when the parameter is not the code of a bundle.
+ */
+export function codeIsolationOf(parameter: object): IsolationLevel | undefined {
+  return slotsByParameter.get(parameter)?.isolation;
+}
 
 /**
  * The code of one bundled function, or of one bundled method on one instance: its code parameter
@@ -16,6 +28,7 @@ export class CodeSlot {
   #parameter: ParameterNode<string> | undefined;
   #active: Runnable | undefined;
   #activeSource: unknown;
+  #activeIsolation: IsolationLevel | undefined;
   #failedSource: unknown;
   #failure: unknown;
   #lastGood: string | undefined;
@@ -53,8 +66,14 @@ export class CodeSlot {
         },
       });
       this.#lastGood = source;
+      slotsByParameter.set(this.#parameter, this);
     }
     return this.#parameter;
+  }
+
+  /** The isolation tier suggested code of this slot runs in now. */
+  get isolation(): IsolationLevel {
+    return effectiveIsolation(this.definition.options.isolation, this.#parameter);
   }
 
   /**
@@ -67,11 +86,13 @@ export class CodeSlot {
     const def = this.definition;
     if (!this.trainable) return def.originalRunnable;
     const source = this.#parameter === undefined ? def.source : this.#parameter._data;
-    if (source === this.#activeSource && this.#active !== undefined) return this.#active;
+    const isolation = this.isolation;
+    if (source === this.#activeSource && isolation === this.#activeIsolation && this.#active !== undefined)
+      return this.#active;
     if (source === this.#failedSource) throw this.#failure;
     let runnable: Runnable;
     try {
-      runnable = source === def.source ? def.originalRunnable : def.runnableFor(source);
+      runnable = source === def.source ? def.originalRunnable : def.runnableFor(source, isolation);
     } catch (error) {
       this.#failedSource = source;
       this.#failure = error;
@@ -79,6 +100,7 @@ export class CodeSlot {
     }
     this.#active = runnable;
     this.#activeSource = source;
+    this.#activeIsolation = isolation;
     this.#failedSource = undefined;
     this.#failure = undefined;
     return runnable;

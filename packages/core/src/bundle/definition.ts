@@ -1,14 +1,11 @@
 import { canonicalForm } from "../code/canonical.js";
-import {
-  type CompiledFunction,
-  compileBinder,
-  instantiate,
-  type PreparedCode,
-  prepareCode,
-} from "../code/compile.js";
+import { compileBinder, type PreparedCode, prepareCode } from "../code/compile.js";
 import { InvalidScopeError } from "../code/errors.js";
 import { type FunctionShape, type ParsedFunction, parseFunction } from "../code/parse.js";
+import { RealmRunner } from "../code/realm-runner.js";
+import type { CodeRunner, IsolationLevel, RunLimits } from "../code/runner.js";
 import { parameterList, signatureText } from "../code/signature.js";
+import { createStrictRunner } from "../code/strict/index.js";
 import type { ResolvedBundleOptions } from "./options.js";
 import { dedent, rawSource } from "./source.js";
 
@@ -24,8 +21,8 @@ export interface Runnable {
   readonly source: string;
   /** The function to call (with the instance as `this`). */
   readonly fn: AnyFunction;
-  /** The compiled version, or undefined for the original function. */
-  readonly compiled: CompiledFunction | undefined;
+  /** The engine running suggested code, or undefined for the original function. */
+  readonly runner: CodeRunner | undefined;
   /** Each parameter's value with defaults applied, or undefined when that is not known. */
   bind(self: unknown, args: readonly unknown[]): unknown[] | undefined;
 }
@@ -78,7 +75,7 @@ export class BundleDefinition {
   #originalBinder: ((self: unknown, args: readonly unknown[]) => unknown[]) | null | undefined;
   #canonical: string | null | undefined;
   #description: string | undefined;
-  readonly #instances = new Map<PreparedCode, CompiledFunction>();
+  readonly #runners = new Map<string, { prepared: PreparedCode; runner: CodeRunner }>();
 
   /**
    * @param original the function to wrap
@@ -257,42 +254,61 @@ export class BundleDefinition {
       this.#originalRunnable = {
         source: this.source ?? "",
         fn: this.original,
-        compiled: undefined,
+        runner: undefined,
         bind: (thisArg, args) => this.#bindOriginal(thisArg, args),
       };
     }
     return this.#originalRunnable;
   }
 
+  /** The limits suggested code of this bundle runs under. */
+  get limits(): RunLimits {
+    const o = this.options;
+    return { cpuMs: o.budgetMs, wallMs: o.wallMs, memoryBytes: o.memoryBytes };
+  }
+
   /**
    * The code to run for a code parameter value: the original function when the value is the
-   * original source, otherwise the compiled suggestion (compiled once per distinct source).
+   * original source, otherwise the suggestion compiled for the given isolation tier (once per
+   * distinct source and tier; the least recently compiled of more than 8 is released).
    *
    * @throws CodeCompileError, CodeForbiddenError, SignatureChangedError, InvalidScopeError
    */
-  runnableFor(candidate: unknown): Runnable {
+  runnableFor(candidate: unknown, isolation: IsolationLevel): Runnable {
     if (typeof candidate === "string" && this.isOriginal(candidate)) return this.originalRunnable;
     const prepared = this.prepare(candidate);
-    let compiled = this.#instances.get(prepared);
-    if (compiled === undefined) {
-      compiled = instantiate(prepared, this.scope(), this.options.budgetMs);
-      if (this.#instances.size >= INSTANCE_CACHE_LIMIT)
-        this.#instances.delete(this.#instances.keys().next().value!);
-      this.#instances.set(prepared, compiled);
+    const key = `${isolation}\u0000${prepared.filename}`;
+    let entry = this.#runners.get(key);
+    if (entry === undefined || entry.prepared !== prepared) {
+      const runner: CodeRunner =
+        isolation === "strict"
+          ? createStrictRunner({
+              name: this.name,
+              parsed: prepared.parsed,
+              scope: this.scope(),
+              limits: this.limits,
+            })
+          : new RealmRunner({
+              name: this.name,
+              prepared,
+              scope: this.scope(),
+              limits: this.limits,
+            });
+      entry?.runner.dispose();
+      entry = { prepared, runner };
+      if (this.#runners.size >= INSTANCE_CACHE_LIMIT) {
+        const oldest = this.#runners.keys().next().value!;
+        this.#runners.get(oldest)?.runner.dispose();
+        this.#runners.delete(oldest);
+      }
+      this.#runners.set(key, entry);
     }
-    const { fn, bind } = compiled;
+    const runner = entry.runner;
     return {
       source: candidate as string,
-      fn: fn as AnyFunction,
-      compiled,
-      bind: (thisArg, args) => {
-        if (bind === undefined) return undefined;
-        try {
-          return Reflect.apply(bind, thisArg, args) as unknown[];
-        } catch {
-          return undefined;
-        }
-      },
+      fn: this.original,
+      runner,
+      bind: (thisArg, args) => runner.bind(thisArg, args),
     };
   }
 

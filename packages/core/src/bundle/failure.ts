@@ -40,7 +40,7 @@ export function annotateFailure(
   const text = runnable.source;
   if (text === "") return undefined;
   const located =
-    runnable.compiled !== undefined ? locateInCompiled(runnable, frames) : locateInOriginal(def, stack, text);
+    runnable.runner !== undefined ? locateInCompiled(runnable, frames) : locateInOriginal(def, stack, text);
   if (located === undefined) return annotateSource(text, undefined);
   const { line, index } = located;
   // frames of trace-ts's sandbox runtime (the time-limit guard) are not the user's helpers
@@ -57,11 +57,11 @@ function locateInCompiled(
   runnable: Runnable,
   frames: readonly StackFrame[],
 ): { line: number; index: number } | undefined {
-  const prepared = runnable.compiled!.prepared;
+  const runner = runnable.runner!;
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i]!;
-    if (f.file !== prepared.filename || f.line === undefined) continue;
-    const line = prepared.sourceLineOf(f.line);
+    if (f.file !== runner.filename || f.line === undefined) continue;
+    const line = runner.sourceLineOf(f.line);
     if (line !== undefined) return { line, index: i };
   }
   return undefined;

@@ -1,3 +1,5 @@
+import { checkIsolation, defaultIsolation } from "../code/isolation.js";
+import type { IsolationLevel } from "../code/runner.js";
 import { InvalidOptionError } from "../errors/graph-errors.js";
 import { validateOptions } from "../util/options.js";
 
@@ -35,12 +37,26 @@ export interface BundleOptions {
    */
   readonly scope?: () => Readonly<Record<string, unknown>>;
   /**
-   * Time limit for suggested (recompiled) code, in milliseconds: the longest it may run without
-   * finishing or yielding (per call for a synchronous function, per stretch between `await`s for an
-   * async one). Default 5000 for trainable bundles; `Infinity` turns it off. Setting it explicitly
-   * also runs synchronous suggested code under vm's hard timeout (see docs/bundle.md).
+   * Time limit for suggested (recompiled) code, in milliseconds: how long one call may spend
+   * *running* (time spent awaiting a host helper such as a model call does not count). Default 5000
+   * for trainable bundles; `Infinity` turns it off. See "Security" in docs/bundle.md.
    */
   readonly timeoutMs?: number;
+  /**
+   * Where suggested (recompiled) code runs (default `realm`): `realm`, a hardened in-process V8
+   * context; `strict`, a separate QuickJS engine with memory, stack and time limits where only
+   * JSON-like data crosses. `TRACE_ISOLATION` and optimizer or trainer options can raise it, never
+   * lower it. See "Security" in docs/bundle.md.
+   */
+  readonly isolation?: IsolationLevel;
+  /**
+   * Wall-clock cap of one call of suggested code, awaits included, in milliseconds (default
+   * 600000; `Infinity` turns it off). `timeoutMs` bounds the time the code runs; this bounds the
+   * whole call.
+   */
+  readonly wallTimeoutMs?: number;
+  /** Memory limit of the `strict` engine, in bytes (default 64 MiB). */
+  readonly memoryLimitBytes?: number;
 }
 
 /** `BundleOptions` with defaults applied. */
@@ -54,12 +70,20 @@ export interface ResolvedBundleOptions {
   readonly scope: (() => Readonly<Record<string, unknown>>) | undefined;
   /** Loop-guard budget for suggested code (ms; Infinity: none). */
   readonly budgetMs: number;
-  /** Whether synchronous suggested code also runs under vm's hard timeout. */
-  readonly hardTimeout: boolean;
+  /** The isolation tier the bundle asks for. */
+  readonly isolation: IsolationLevel;
+  /** Wall-clock cap of one call (ms; Infinity: none). */
+  readonly wallMs: number;
+  /** Memory limit of the strict engine (bytes). */
+  readonly memoryBytes: number;
 }
 
 /** Default time limit of suggested code (ms). */
 export const DEFAULT_TIMEOUT_MS = 5000;
+/** Default wall-clock cap of one call of suggested code (ms). */
+export const DEFAULT_WALL_TIMEOUT_MS = 600_000;
+/** Default memory limit of the strict engine (bytes). */
+export const DEFAULT_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const SCHEMA = {
   trainable: "boolean",
@@ -70,6 +94,9 @@ const SCHEMA = {
   traceInside: "boolean",
   scope: "function",
   timeoutMs: "number",
+  isolation: "string",
+  wallTimeoutMs: "number",
+  memoryLimitBytes: "number",
 } as const;
 
 /**
@@ -100,6 +127,23 @@ export function resolveBundleOptions(where: string, options: unknown): ResolvedB
   }
   if (o.name !== undefined && o.name.trim() === "")
     throw new InvalidOptionError(where, "name", "must not be empty");
+  if (o.wallTimeoutMs !== undefined && !(o.wallTimeoutMs > 0))
+    throw new InvalidOptionError(
+      where,
+      "wallTimeoutMs",
+      `must be a positive number of milliseconds or Infinity, got ${o.wallTimeoutMs}`,
+    );
+  if (
+    o.memoryLimitBytes !== undefined &&
+    !(Number.isFinite(o.memoryLimitBytes) && o.memoryLimitBytes >= 1048576)
+  )
+    throw new InvalidOptionError(
+      where,
+      "memoryLimitBytes",
+      `must be a finite number of bytes, at least 1048576 (1 MiB), got ${o.memoryLimitBytes}`,
+    );
+  const isolation = o.isolation === undefined ? "realm" : checkIsolation(where, "isolation", o.isolation);
+  if (o.trainable === true) defaultIsolation(); // a bad TRACE_ISOLATION fails here, not as feedback later
   const budgetMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
     trainable: o.trainable ?? false,
@@ -110,6 +154,8 @@ export function resolveBundleOptions(where: string, options: unknown): ResolvedB
     traceInside: o.traceInside ?? false,
     scope: o.scope,
     budgetMs,
-    hardTimeout: o.timeoutMs !== undefined && Number.isFinite(o.timeoutMs),
+    isolation,
+    wallMs: o.wallTimeoutMs ?? DEFAULT_WALL_TIMEOUT_MS,
+    memoryBytes: o.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
   };
 }

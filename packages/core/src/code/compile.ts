@@ -13,7 +13,7 @@ export interface PrepareOptions {
   readonly scopeNames: readonly string[];
   /** The signature the code must keep; unchecked when absent. */
   readonly expected?: FunctionShape;
-  /** Whether to insert time-limit guards into loops. */
+  /** Whether to insert time-limit guards at loop heads and function entries. */
   readonly guardLoops: boolean;
 }
 
@@ -31,27 +31,23 @@ export interface PreparedCode {
   readonly filename: string;
   /** The scope names the factory destructures. */
   readonly scopeNames: readonly string[];
-  /** Whether loops got time-limit guards. */
+  /** Whether loop heads and function entries got time-limit guards. */
   readonly guarded: boolean;
   /** The 1-based line of the suggested source that a 1-based line of the script comes from. */
   sourceLineOf(scriptLine: number): number | undefined;
 }
 
-/** A prepared function instantiated in its own sandbox realm. */
-export interface CompiledFunction {
-  /** The function (call it with the instance as `this`). */
+/** A prepared function instantiated in its own `realm` sandbox. */
+export interface RealmInstance {
+  /** The function (a value of the sandbox realm; call it with sandbox values). */
   readonly fn: (...args: unknown[]) => unknown;
   /**
-   * Applies the function's default values: called with the same `this` and arguments, returns the
-   * value of every parameter (a rest parameter as one array). Undefined when it could not be built.
+   * Applies the function's default values: called with sandbox arguments, returns the value of
+   * every parameter (a rest parameter as one array). Undefined when it could not be built.
    */
   readonly bind: ((...args: unknown[]) => unknown[]) | undefined;
   /** The realm it runs in. */
   readonly sandbox: Sandbox;
-  /** Whether the code has time-limit guards (then each call must start a new budget). */
-  readonly guarded: boolean;
-  /** What it was compiled from. */
-  readonly prepared: PreparedCode;
 }
 
 const RESERVED = new Set(
@@ -99,7 +95,7 @@ export function prepareCode(source: unknown, options: PrepareOptions): PreparedC
     if (problem !== undefined) throw new CodeCompileError(options.name, `scope name ${problem}`);
   }
 
-  const js = options.guardLoops ? guardLoops(parsed) : parsed.js;
+  const js = options.guardLoops ? insertGuards(parsed) : parsed.js;
   const header = [
     `(function (${INTERNAL}rt, ${INTERNAL}scope) {`,
     `"use strict";`,
@@ -141,7 +137,7 @@ export function prepareCode(source: unknown, options: PrepareOptions): PreparedC
     script,
     filename,
     scopeNames: [...options.scopeNames],
-    guarded: options.guardLoops && parsed.loopBodies.length > 0,
+    guarded: options.guardLoops,
     sourceLineOf,
   };
   if (preparedCache.size >= PREPARED_CACHE_LIMIT) preparedCache.delete(preparedCache.keys().next().value!);
@@ -150,49 +146,41 @@ export function prepareCode(source: unknown, options: PrepareOptions): PreparedC
 }
 
 /**
- * Instantiates prepared code in a fresh sandbox with the given scope values.
+ * Instantiates prepared code in a fresh `realm` sandbox. Scope values go in through the sandbox's
+ * membrane (plain data copied, functions wrapped, other objects behind proxies).
  *
  * @param prepared the output of `prepareCode`
  * @param scope values for the prepared scope names (missing names become undefined)
- * @param budgetMs the loop guards' time budget
  */
-export function instantiate(
-  prepared: PreparedCode,
-  scope: Readonly<Record<string, unknown>>,
-  budgetMs: number,
-): CompiledFunction {
-  const sandbox = createSandbox({ name: prepared.filename, budgetMs });
-  // a null-prototype copy: the sandbox sees the values, not a host object with a `constructor`
+export function instantiate(prepared: PreparedCode, scope: Readonly<Record<string, unknown>>): RealmInstance {
+  const name = prepared.parsed.shape.name ?? "function";
+  const sandbox = createSandbox({ name: prepared.filename, functionName: name });
   const values = Object.create(null) as Record<string, unknown>;
-  for (const n of prepared.scopeNames) values[n] = scope[n];
-  const factory = sandbox.run(prepared.script) as (rt: unknown, scope: unknown) => [unknown, unknown];
-  const [fn, bind] = factory(sandbox.runtime, values);
-  if (typeof fn !== "function") {
-    throw new CodeCompileError(
-      prepared.parsed.shape.name ?? "function",
-      "the code did not produce a function",
-    );
-  }
+  for (const n of prepared.scopeNames) values[n] = sandbox.membrane.toSandbox(scope[n]);
+  const factory = sandbox.run(prepared.script) as (rt: unknown, scope: unknown) => unknown;
+  // the factory returns a realm array made by trusted code that ran before any suggested code
+  const pair = sandbox.exportValue(factory(sandbox.runtime, values), "the compiled code", true) as unknown[];
+  const [fn, bind] = pair;
+  if (typeof fn !== "function") throw new CodeCompileError(name, "the code did not produce a function");
   return {
     fn: fn as (...args: unknown[]) => unknown,
     bind: typeof bind === "function" ? (bind as (...args: unknown[]) => unknown[]) : undefined,
     sandbox,
-    guarded: prepared.guarded,
-    prepared,
   };
 }
 
 /**
  * Source of a function with the same parameter list whose body returns every parameter's value:
- * calling it with a call's `this` and arguments applies the defaults exactly as the real function
- * would. Destructuring patterns become plain placeholders (the whole argument is the value).
- * Undefined when a default contains a loop (it would run without a time guard).
+ * calling it with a call's arguments applies the defaults exactly as the real function would.
+ * Destructuring patterns become plain placeholders (the whole argument is the value). Undefined
+ * when a default contains a loop, a function or a class (it would run without a time guard).
  */
 export function binderSource(shape: FunctionShape): string | undefined {
   const params: string[] = [];
   const names: string[] = [];
   for (const [i, p] of shape.params.entries()) {
-    if (p.defaultText !== undefined && /\b(while|for|do)\b/.test(p.defaultText)) return undefined;
+    if (p.defaultText !== undefined && /\b(while|for|do|function|class)\b|=>/.test(p.defaultText))
+      return undefined;
     const id = p.name ?? `${INTERNAL}p${i}`;
     names.push(id);
     if (p.rest) params.push(`...${id}`);
@@ -202,14 +190,25 @@ export function binderSource(shape: FunctionShape): string | undefined {
   return `function (${params.join(", ")}) { return [${names.join(", ")}]; }`;
 }
 
-/** Inserts a call to the time-limit guard at the top of every loop body (lines do not move). */
-function guardLoops(parsed: ParsedFunction): string {
-  if (parsed.loopBodies.length === 0) return parsed.js;
+/**
+ * Inserts a call to the time-limit guard at the top of every loop body and at the entry of every
+ * function (lines do not move): `{g();…}` around loop bodies, `{g();…` for block bodies and
+ * `(g(), …)` around the expression body of an arrow.
+ */
+function insertGuards(parsed: ParsedFunction): string {
   const inserts: Array<[number, number, string]> = []; // index, order (closers first), text
   for (const [start, end] of parsed.loopBodies) {
     inserts.push([start, 1, `{${GUARD}();`]);
     inserts.push([end, 0, "}"]);
   }
+  for (const body of parsed.functionBodies) {
+    if (body.kind === "block") inserts.push([body.open, 2, `${GUARD}();`]);
+    else {
+      inserts.push([body.start, 1, `(${GUARD}(), `]);
+      inserts.push([body.end, 0, ")"]);
+    }
+  }
+  if (inserts.length === 0) return parsed.js;
   inserts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let out = "";
   let at = 0;
@@ -267,11 +266,13 @@ export function compileBinder(
   }return ${source};\n})`;
   try {
     const script = new vm.Script(text, { filename: `trace-code:${safeName(name)}@defaults` });
-    const sandbox = createSandbox({ name: `${name} defaults`, budgetMs: Number.POSITIVE_INFINITY });
+    // the original function's defaults are the user's own code: values pass through unchanged
+    const sandbox = createSandbox({ name: `${name} defaults`, functionName: name });
     const values = Object.create(null) as Record<string, unknown>;
     for (const n of names) values[n] = scope[n];
     const bind = (sandbox.run(script) as (scope: unknown) => (...args: unknown[]) => unknown[])(values);
-    return (self, args) => sandbox.bridge.adopt(Reflect.apply(bind, self, args)) as unknown[];
+    return (self, args) =>
+      sandbox.exportValue(Reflect.apply(bind, self, args), "the defaults", true) as unknown[];
   } catch {
     return undefined;
   }

@@ -102,3 +102,48 @@ export class InvalidScopeError extends TraceError {
     );
   }
 }
+
+/**
+ * Suggested code used more memory than its isolation tier allows (`strict`: the QuickJS engine's
+ * memory limit; `realm`: the heap growth a call may cause, checked at guards). The call failed and
+ * the engine was recycled; the process carries on.
+ */
+export class CodeMemoryError extends TraceError {
+  /** The limit in bytes. */
+  readonly limitBytes: number;
+
+  /**
+   * @param name the function that ran out of memory
+   * @param limitBytes the limit that was exceeded
+   */
+  constructor(name: string, limitBytes: number) {
+    super(
+      "CODE_MEMORY",
+      `${name} used more than ${Math.round(limitBytes / 1048576)} MB of memory; look for data that grows without bound (a recursion or loop that keeps allocating).`,
+    );
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * A value could not cross between suggested code and the host: it is not plain data (a function, a
+ * class instance, a proxy, an object with getters, a cycle where none is allowed…). In `strict` only
+ * JSON-like data crosses; in `realm` results are converted to plain data before the host reads them.
+ */
+export class SandboxDataError extends TraceError {
+  /** Where the value was going, e.g. `the result of greet` or `argument 1 of helper fetchDoc`. */
+  readonly where: string;
+
+  /**
+   * @param name the bundled function
+   * @param where where the value was going
+   * @param problem what is wrong with it
+   */
+  constructor(name: string, where: string, problem: string) {
+    super(
+      "SANDBOX_DATA",
+      `${name}: ${where} cannot cross the sandbox: ${problem}. Only plain data (strings, numbers, booleans, null, arrays and plain objects) can.`,
+    );
+    this.where = where;
+  }
+}

@@ -35,6 +35,11 @@ export interface FunctionShape {
   readonly params: readonly ParamInfo[];
 }
 
+/** Where a function body starts (see `ParsedFunction.functionBodies`). */
+export type FunctionBody =
+  | { readonly kind: "block"; readonly open: number }
+  | { readonly kind: "expression"; readonly start: number; readonly end: number };
+
 /** A construct trainable code may not use, found while parsing. */
 export interface ForbiddenUse {
   /** What it is, phrased for an error message. */
@@ -57,6 +62,12 @@ export interface ParsedFunction {
   readonly wrap: "object" | "paren";
   /** `[start, end)` indices into `js` of every loop body (for time-limit guards). */
   readonly loopBodies: readonly (readonly [number, number])[];
+  /**
+   * Every function body in `js` (the function itself and any nested function, arrow, method,
+   * getter or setter), for guards at function entry: `block` bodies as the index just after their
+   * `{`, `expression` bodies of arrows as `[start, end)`.
+   */
+  readonly functionBodies: readonly FunctionBody[];
   /** Constructs trainable code may not use. */
   readonly forbidden: readonly ForbiddenUse[];
   /** Maps a 1-based line of `js` to the 1-based line of `source` it came from. */
@@ -83,6 +94,19 @@ export const BLOCKED_PROPERTIES: ReadonlySet<string> = new Set([
   "caller",
   "callee",
 ]);
+
+const FUNCTIONS = new Set([
+  "FunctionExpression",
+  "FunctionDeclaration",
+  "ArrowFunctionExpression",
+  "MethodProperty",
+  "GetterProperty",
+  "SetterProperty",
+  "ClassMethod",
+  "Constructor",
+]);
+/** Identifiers starting with this are trace-ts's own (guards, scope) and may not appear in suggested code. */
+export const INTERNAL_PREFIX = "__trace$";
 
 const parseCache = new Map<string, ParsedFunction | CodeCompileError>();
 const PARSE_CACHE_LIMIT = 512;
@@ -289,6 +313,7 @@ function analyse(
   };
 
   const loopBodies: Array<readonly [number, number]> = [];
+  const functionBodies: FunctionBody[] = [];
   const forbidden: ForbiddenUse[] = [];
   walk(fn, (node) => {
     const where = node.span ? at(node.span.start) : 0;
@@ -296,10 +321,18 @@ function analyse(
       const body = child(node, "body");
       if (body?.span) loopBodies.push([at(body.span.start), at(body.span.end)]);
     }
+    if (FUNCTIONS.has(node.type)) {
+      const body = child(node, "body") ?? child(child(node, "function") ?? node, "body");
+      if (body?.span) {
+        if (body.type === "BlockStatement" || body.type === "FunctionBody")
+          functionBodies.push({ kind: "block", open: at(body.span.start) + 1 });
+        else functionBodies.push({ kind: "expression", start: at(body.span.start), end: at(body.span.end) });
+      }
+    }
     const problem = forbiddenUse(node);
     if (problem !== undefined) forbidden.push({ what: problem, index: where });
   });
-  return { source, language, js, shape, wrap, loopBodies, forbidden, sourceLine };
+  return { source, language, js, shape, wrap, loopBodies, functionBodies, forbidden, sourceLine };
 }
 
 function paramInfo(raw: AstNode, pat: AstNode, slice: (start: number, end: number) => string): ParamInfo {
@@ -346,6 +379,10 @@ function isSpan(value: unknown): value is { start: number; end: number } {
 
 function forbiddenUse(node: AstNode): string | undefined {
   switch (node.type) {
+    case "Identifier":
+      return String(node.value).startsWith(INTERNAL_PREFIX)
+        ? `the name ${String(node.value)} (names starting with ${INTERNAL_PREFIX} are reserved for trace-ts)`
+        : undefined;
     case "CallExpression":
       return child(node, "callee")?.type === "Import" ? "dynamic import()" : undefined;
     case "MetaProperty":

@@ -1,110 +1,321 @@
 import { types } from "node:util";
+import { findStopError } from "../errors/stop-error.js";
+import { SandboxDataError } from "./errors.js";
+import { BLOCKED_PROPERTIES } from "./parse.js";
+import type { SandboxRuntime } from "./sandbox.js";
 
-/** The intrinsic prototypes of a sandbox realm. */
-export interface RealmPrototypes {
-  readonly object: object;
-  readonly array: object;
-  readonly map: object;
-  readonly set: object;
-  readonly date: object;
-  readonly regexp: object;
-  readonly error: object;
-  readonly promise: object;
-}
+const HOST_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
+  ["Error", Error],
+  ["TypeError", TypeError],
+  ["RangeError", RangeError],
+  ["ReferenceError", ReferenceError],
+  ["SyntaxError", SyntaxError],
+  ["EvalError", EvalError],
+  ["URIError", URIError],
+]);
 
-const HOST_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
-  Error,
-  TypeError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  EvalError,
-  URIError,
-};
+/** What kind of host value `importValue` copies (or `other`: it goes behind a proxy). */
+type PlainKind = "array" | "object" | "date" | "regexp" | "map" | "set" | "other";
 
 /**
- * Converts values made by sandboxed code into host-realm values, so that code downstream of a
- * recompiled function behaves as it did with the original: arrays pass `instanceof Array`, errors
- * pass `instanceof Error`. Plain objects, arrays, Maps, Sets, Dates, RegExps and errors of the
- * sandbox realm are copied (deeply, cycles kept); host-realm objects and anything else (class
- * instances defined by the code, functions) are passed through unchanged.
+ * The host side of a `realm` sandbox's boundary.
+ *
+ * Host values going in (`toSandbox`): primitives as they are; plain data (arrays, plain objects,
+ * Dates, RegExps, Maps, Sets) copied into realm objects; functions as realm-made wrappers that
+ * convert their arguments to host data inside the realm; promises as realm promises (the run-time
+ * clock stops while the host promise is pending); errors as realm errors with the same name and
+ * message; anything else (class instances, graph nodes, `this`) behind a proxy whose prototype is
+ * null, which hides `constructor`/`__proto__` and whose property values go through the same
+ * conversion. Proxies made during a call are revoked when the call ends.
+ *
+ * Errors a helper raised that must stop the run (cancellation, spent budget) are remembered per
+ * call, so the host can rethrow them whatever the sandboxed code did with them.
+ *
+ * This narrows what host objects expose; it is not a boundary for objects the user hands in: a
+ * method of `this` runs host code with host powers.
  */
-export class RealmBridge {
-  readonly #protos: RealmPrototypes;
+export class Membrane {
+  readonly #runtime: SandboxRuntime;
+  readonly #name: string;
+  #wrappers = new WeakMap<object, unknown>();
+  #proxies = new WeakMap<object, object>();
+  readonly #targets = new WeakMap<object, object>();
+  #revokers: Array<() => void> | undefined;
+  #stop: unknown;
 
-  /** @param protos the sandbox realm's intrinsic prototypes */
-  constructor(protos: RealmPrototypes) {
-    this.#protos = protos;
+  /**
+   * @param runtime the sandbox's trusted runtime
+   * @param name the function the sandbox runs (error messages)
+   */
+  constructor(runtime: SandboxRuntime, name: string) {
+    this.#runtime = runtime;
+    this.#name = name;
   }
 
-  /** The host-realm equivalent of a value returned by sandboxed code. */
-  adopt(value: unknown): unknown {
+  /**
+   * The host functions the realm runtime is given (as closure variables; sandboxed code never holds
+   * them): `base` plus the membrane's conversions.
+   */
+  static hooks(base: object, membrane: () => Membrane): object {
+    const m = membrane;
+    return Object.freeze(
+      Object.assign(base, {
+        isProxy: (v: unknown) => types.isProxy(v),
+        isNativeError: (v: unknown) => types.isNativeError(v),
+        isPromise: (v: unknown) => types.isPromise(v),
+        unwrap: (v: unknown) => (typeof v === "object" && v !== null ? m().#targets.get(v) : undefined),
+        dataError: (where: unknown, problem: unknown) =>
+          new SandboxDataError(m().#name, String(where), String(problem)),
+        TAG: EXPORT_TAG,
+        newError: (name: unknown, message: unknown, stack: unknown) => hostError(name, message, stack),
+        plainKind,
+        keys: (v: object) => Object.keys(v),
+        entries: (v: Map<unknown, unknown>) => [...v.entries()],
+        values: (v: Set<unknown>) => [...v.values()],
+        time: (v: Date) => v.getTime(),
+        toSandbox: (v: unknown) => m().toSandbox(v),
+        callHost: (fn: (...a: unknown[]) => unknown, self: unknown, args: readonly unknown[]) => {
+          const membrane = m();
+          const hostArgs: unknown[] = [];
+          for (let i = 0; i < args.length; i++) hostArgs.push(membrane.adopt(args[i]));
+          return membrane.callHost(fn, self, hostArgs);
+        },
+      }),
+    );
+  }
+
+  /**
+   * Copies what the realm runtime's `exportValue` built (a fresh structure nothing else references:
+   * arrays, objects without prototype, and records marked with `EXPORT_TAG`) into host values.
+   */
+  adopt(shadow: unknown): unknown {
+    if (typeof shadow !== "object" || shadow === null) return shadow;
+    return adoptShadow(shadow, new Map());
+  }
+
+  /** Starts a call: proxies made from now on are revoked by `endCall`; no stop error yet. */
+  beginCall(): void {
+    this.#revokers = [];
+    this.#stop = undefined;
+  }
+
+  /**
+   * Ends a call: revokes its proxies.
+   *
+   * @returns the run-stopping error a helper raised during the call, if any
+   */
+  endCall(): unknown {
+    const revokers = this.#revokers;
+    this.#revokers = undefined;
+    if (revokers !== undefined && revokers.length > 0) {
+      for (const revoke of revokers) revoke();
+      this.#proxies = new WeakMap();
+    }
+    const stop = this.#stop;
+    this.#stop = undefined;
+    return stop;
+  }
+
+  /** The run-stopping error recorded in the current call, if any. */
+  get stopError(): unknown {
+    return this.#stop;
+  }
+
+  /** A host value as the sandbox may see it (see the class comment). */
+  toSandbox(value: unknown): unknown {
+    if (typeof value === "function") {
+      let wrapper = this.#wrappers.get(value);
+      if (wrapper === undefined) {
+        wrapper = this.#runtime.makeFunction(value as (...args: unknown[]) => unknown);
+        this.#wrappers.set(value, wrapper);
+      }
+      return wrapper;
+    }
     if (typeof value !== "object" || value === null) return value;
-    return this.#adopt(value, new Map());
+    if (types.isPromise(value)) return this.#bridgePromise(value as Promise<unknown>);
+    if (types.isNativeError(value)) return this.#errorIn(value);
+    if (plainKind(value) !== "other") return this.#runtime.importValue(value);
+    return this.#proxy(value);
   }
 
-  /** The host-realm equivalent of an error thrown by sandboxed code (the original is its `cause`). */
-  adoptError(error: unknown): unknown {
-    if (typeof error !== "object" || error === null || !this.#isSandboxError(error)) return error;
-    return this.#copyError(error as Error);
-  }
-
-  #isSandboxError(value: object): boolean {
-    if (!types.isNativeError(value) || value instanceof Error) return false;
-    let proto = Object.getPrototypeOf(value) as object | null;
-    while (proto !== null) {
-      if (proto === this.#protos.error) return true;
-      proto = Object.getPrototypeOf(proto) as object | null;
+  /** Calls a host function for the sandbox (arguments are host data already). */
+  callHost(fn: (...args: unknown[]) => unknown, self: unknown, args: unknown[]): unknown {
+    let result: unknown;
+    try {
+      result = Reflect.apply(fn, self, args);
+    } catch (error) {
+      this.#note(error);
+      throw this.#errorIn(error);
     }
-    return false;
+    return this.toSandbox(result);
   }
 
-  #copyError(error: Error): Error {
-    const Host = HOST_ERRORS[error.name] ?? Error;
-    const copy = new Host(error.message, { cause: error });
-    if (!(error.name in HOST_ERRORS)) copy.name = error.name;
-    if (typeof error.stack === "string") copy.stack = error.stack;
-    return copy;
+  #note(error: unknown): void {
+    if (this.#stop !== undefined) return;
+    const stop = findStopError(error);
+    if (stop !== undefined) this.#stop = stop;
   }
 
-  #adopt(value: object, seen: Map<object, unknown>): unknown {
-    const done = seen.get(value);
-    if (done !== undefined) return done;
-    const proto = Object.getPrototypeOf(value) as object | null;
-    const p = this.#protos;
-    if (proto === p.array) {
-      const out: unknown[] = [];
-      seen.set(value, out);
-      for (const item of value as unknown[]) out.push(this.#adoptValue(item, seen));
-      return out;
+  #errorIn(error: unknown): unknown {
+    if (error instanceof Error || types.isNativeError(error)) {
+      const e = error as Error;
+      return this.#runtime.importError(String(e.name), String(e.message));
     }
-    if (proto === p.object) {
-      const out: Record<string, unknown> = {};
-      seen.set(value, out);
-      for (const key of Object.keys(value))
-        out[key] = this.#adoptValue((value as Record<string, unknown>)[key], seen);
-      return out;
+    return this.#runtime.importError("Error", `a host function threw ${String(error)}`);
+  }
+
+  #bridgePromise(promise: Promise<unknown>): unknown {
+    const { promise: inner, resolve, reject } = this.#runtime.newPromise();
+    promise.then(
+      (value) => {
+        this.#runtime.resumed();
+        try {
+          resolve(this.toSandbox(value));
+        } catch (error) {
+          reject(this.#errorIn(error));
+        }
+      },
+      (error: unknown) => {
+        this.#note(error);
+        this.#runtime.resumed();
+        reject(this.#errorIn(error));
+      },
+    );
+    return inner;
+  }
+
+  #proxy(target: object): object {
+    const known = this.#proxies.get(target);
+    if (known !== undefined) return known;
+    const membrane = this;
+    const runtime = this.#runtime;
+    const handler: ProxyHandler<object> = {
+      get(_shadow, key) {
+        if (typeof key === "string" && BLOCKED_PROPERTIES.has(key)) return undefined;
+        return membrane.toSandbox(Reflect.get(target, key, target));
+      },
+      set(_shadow, key, value) {
+        if (typeof key === "string" && BLOCKED_PROPERTIES.has(key)) return false;
+        return Reflect.set(
+          target,
+          key,
+          runtime.exportValue(value, `the value set as '${String(key)}'`),
+          target,
+        );
+      },
+      has: (_shadow, key) => Reflect.has(target, key),
+      deleteProperty: (_shadow, key) => Reflect.deleteProperty(target, key),
+      ownKeys: () => Reflect.ownKeys(target),
+      getOwnPropertyDescriptor(_shadow, key) {
+        const d = Reflect.getOwnPropertyDescriptor(target, key);
+        if (d === undefined) return undefined;
+        const value =
+          typeof key === "string" && BLOCKED_PROPERTIES.has(key)
+            ? undefined
+            : membrane.toSandbox("value" in d ? d.value : Reflect.get(target, key, target));
+        return { value, writable: true, enumerable: d.enumerable ?? false, configurable: true };
+      },
+      defineProperty: () => false,
+      getPrototypeOf: () => null,
+      setPrototypeOf: () => false,
+      preventExtensions: () => false,
+      isExtensible: () => true,
+    };
+    let proxy: object;
+    if (this.#revokers !== undefined) {
+      const r = Proxy.revocable(Object.create(null) as object, handler);
+      this.#revokers.push(r.revoke);
+      proxy = r.proxy;
+    } else {
+      proxy = new Proxy(Object.create(null) as object, handler);
     }
-    if (proto === p.map) {
+    this.#proxies.set(target, proxy);
+    this.#targets.set(proxy, target);
+    return proxy;
+  }
+}
+
+/** Marks the records of an exported structure that are not arrays or plain objects. */
+const EXPORT_TAG = Symbol("trace-ts.realm-export");
+
+interface ExportRecord {
+  readonly [EXPORT_TAG]: "host" | "date" | "regexp" | "map" | "set";
+  readonly a: unknown;
+  readonly b: unknown;
+}
+
+function adoptShadow(v: object, seen: Map<object, unknown>): unknown {
+  const done = seen.get(v);
+  if (done !== undefined) return done;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    seen.set(v, out);
+    for (let i = 0; i < v.length; i++) out.push(adoptItem(v[i], seen));
+    return out;
+  }
+  const r = v as ExportRecord;
+  switch (r[EXPORT_TAG]) {
+    case "host":
+      return r.a;
+    case "date":
+      return new Date(r.a as number);
+    case "regexp":
+      return new RegExp(r.a as string, r.b as string);
+    case "map": {
       const out = new Map<unknown, unknown>();
-      seen.set(value, out);
-      for (const [k, v] of value as Map<unknown, unknown>)
-        out.set(this.#adoptValue(k, seen), this.#adoptValue(v, seen));
+      seen.set(v, out);
+      const e = r.a as unknown[];
+      for (let i = 0; i + 1 < e.length; i += 2) out.set(adoptItem(e[i], seen), adoptItem(e[i + 1], seen));
       return out;
     }
-    if (proto === p.set) {
+    case "set": {
       const out = new Set<unknown>();
-      seen.set(value, out);
-      for (const v of value as Set<unknown>) out.add(this.#adoptValue(v, seen));
+      seen.set(v, out);
+      const e = r.a as unknown[];
+      for (let i = 0; i < e.length; i++) out.add(adoptItem(e[i], seen));
       return out;
     }
-    if (proto === p.date) return new Date((value as Date).getTime());
-    if (proto === p.regexp) return new RegExp((value as RegExp).source, (value as RegExp).flags);
-    if (this.#isSandboxError(value)) return this.#copyError(value as Error);
-    return value;
+    default: {
+      const out: Record<string, unknown> = {};
+      seen.set(v, out);
+      for (const k of Object.keys(v)) {
+        const value = adoptItem((v as Record<string, unknown>)[k], seen);
+        if (k === "__proto__")
+          Object.defineProperty(out, k, { value, writable: true, enumerable: true, configurable: true });
+        else out[k] = value;
+      }
+      return out;
+    }
   }
+}
 
-  #adoptValue(value: unknown, seen: Map<object, unknown>): unknown {
-    return typeof value === "object" && value !== null ? this.#adopt(value, seen) : value;
-  }
+function adoptItem(v: unknown, seen: Map<object, unknown>): unknown {
+  return typeof v === "object" && v !== null ? adoptShadow(v, seen) : v;
+}
+
+function plainKind(v: unknown): PlainKind {
+  if (typeof v !== "object" || v === null || types.isProxy(v)) return "other";
+  if (Array.isArray(v)) return "array";
+  if (types.isDate(v)) return "date";
+  if (types.isRegExp(v)) return "regexp";
+  if (types.isMap(v)) return "map";
+  if (types.isSet(v)) return "set";
+  const proto = Object.getPrototypeOf(v) as object | null;
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) return "other";
+  // an object with methods (a namespace of helpers, a store) keeps its identity behind a proxy
+  for (const key of Object.keys(v))
+    if (typeof (v as Record<string, unknown>)[key] === "function") return "other";
+  return "object";
+}
+
+/** A host error built from a name, message and stack read inside the realm. */
+function hostError(name: unknown, message: unknown, stack: unknown): Error {
+  const n = typeof name === "string" ? name : "Error";
+  const Host = HOST_ERRORS.get(n) ?? Error;
+  const error = new Host(typeof message === "string" ? message : "");
+  if (Host === Error && n !== "Error")
+    Object.defineProperty(error, "name", { value: n, writable: true, configurable: true });
+  if (typeof stack === "string")
+    Object.defineProperty(error, "stack", { value: stack, writable: true, configurable: true });
+  return error;
 }

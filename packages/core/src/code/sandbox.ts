@@ -1,159 +1,247 @@
+import { Buffer } from "node:buffer";
+import { types } from "node:util";
+import v8 from "node:v8";
 import vm from "node:vm";
-import { RealmBridge, type RealmPrototypes } from "./realm.js";
+import { Membrane } from "./realm.js";
+import { REALM_RUNTIME_SOURCE } from "./realm-runtime.js";
+import { watchSandboxRejections } from "./rejections.js";
 
 /**
- * The realm trainable code runs in.
+ * A `realm` sandbox: one V8 context (`vm.createContext`, ~0.6 ms) holding a trusted runtime (see
+ * `realm-runtime.ts`) and the functions compiled into it.
  *
- * Each compiled version of a function gets a fresh V8 context (`vm.createContext`, ~0.6 ms):
- * its own `Object`, `Array`, `Function`… and a global object with nothing but the ECMAScript
- * built-ins and a `console` that forwards to the host console. Code generation from strings is
- * off in that context, so `eval`, `Function("…")` and `(() => {}).constructor("return process")`
- * throw `EvalError`. `SharedArrayBuffer`, `Atomics` and `WebAssembly` are removed (`Atomics.wait`
- * could block the thread). There is no `require`, `process`, `import()` or host `globalThis`.
- *
- * The context also holds the runtime of the time-limit guards that compilation inserts into every
- * loop (see `guardLoops`), and a runner that calls a function under vm's hard timeout.
+ * Its global object has nothing but the ECMAScript built-ins and a `console` that formats inside
+ * the realm. Code generation from strings is off, so `eval`, `Function("…")` and
+ * `(() => {}).constructor("return process")` throw `EvalError`. `SharedArrayBuffer`, `Atomics` and
+ * `WebAssembly` are removed. There is no `require`, `process`, `import()` or host `globalThis`.
+ * Host objects reach the code only through the membrane (`realm.ts`): plain data is copied in,
+ * functions become realm-made wrappers, other objects sit behind proxies that hide their prototype.
  */
 export interface Sandbox {
   /** The V8 context. */
   readonly context: vm.Context;
   /** Runs a script in the context and returns its completion value. */
   run(script: vm.Script): unknown;
-  /** The guard runtime the compiled factory receives. */
+  /** The trusted runtime inside the context. */
   readonly runtime: SandboxRuntime;
-  /** Converts values and errors made in the sandbox into host-realm equivalents. */
-  readonly bridge: RealmBridge;
-  /** Whether an error is the one a loop guard throws when time is up. */
+  /** Converts host values for the sandbox and back; records run-stopping errors of helpers. */
+  readonly membrane: Membrane;
+  /**
+   * A sandbox value as host data, converted inside the realm (see `SandboxRuntime.exportValue`).
+   *
+   * @throws SandboxDataError
+   */
+  exportValue(value: unknown, where: string, trusted?: boolean): unknown;
+  /** Whether an error is the one the guard throws when time is up. */
   isTimeout(error: unknown): boolean;
+  /** Whether an error is the one the guard throws when the heap is nearly full. */
+  isMemory(error: unknown): boolean;
+  /**
+   * Whether a thrown value was made outside this sandbox (by the host, or by Node itself), found
+   * without running any code of the value's: its prototype chain has no proxy and does not end at
+   * the sandbox's `Object.prototype`.
+   */
+  isOutside(value: unknown): boolean;
   /**
    * Calls `fn` with `self` and `args` inside the context under vm's hard timeout, which also stops
-   * work loop guards cannot see (e.g. a catastrophic regular expression). Synchronous work only.
+   * work guards cannot see. Synchronous work only.
    */
   callWithTimeout(fn: unknown, self: unknown, args: readonly unknown[], timeoutMs: number): unknown;
 }
 
-/** The context-realm object behind the loop guards (called by compiled code and by the host). */
+/** The trusted runtime inside a sandbox (made by `REALM_RUNTIME_SOURCE`). */
 export interface SandboxRuntime {
-  /** Called at the top of every loop iteration; throws when the time budget is spent. */
+  /** Called at every loop head and function entry; throws when the run-time budget is spent. */
   guard(): void;
-  /** Starts a new time budget (the host calls it before each call into compiled code). */
-  begin(): void;
-  /** The value of an object's first own property (how a method shorthand is taken out of `({ m() {} })`). */
+  /** Starts a call: a fresh run-time budget of `ms` milliseconds. */
+  begin(ms: number): void;
+  /** Whether a limit fired: the instance must not run again. */
+  isDead(): boolean;
+  /** Marks the instance dead (abandoned code stops at its next guard). */
+  kill(): void;
+  /**
+   * Sandbox value → a fresh structure of plain data for `Membrane.adopt` (throws the host's
+   * `SandboxDataError` for anything else). With `trusted`, objects of other realms and functions
+   * pass through unchanged (only for values made by the user's own code, never by suggested code).
+   */
+  exportValue(value: unknown, where: string, trusted?: boolean): unknown;
+  /** Sandbox error → host `Error` (name, message and stack read inside the realm). */
+  exportError(error: unknown): Error;
+  /** Host plain data → realm copy (other objects through the membrane). */
+  importValue(value: unknown): unknown;
+  /** A realm error with this name and message. */
+  importError(name: string, message: string): unknown;
+  /** A realm-made wrapper that calls a host function through the membrane. */
+  makeFunction(fn: (...args: unknown[]) => unknown): unknown;
+  /** A realm promise and its resolvers. */
+  newPromise(): { readonly promise: unknown; resolve(value: unknown): void; reject(reason: unknown): void };
+  /** Calls `ok` or `err` when a realm promise settles (with the realm's own `then`). */
+  settle(promise: unknown, ok: (value: unknown) => void, err: (reason: unknown) => void): void;
+  /** Restarts the clock after the host awaited something (the wait does not count). */
+  resumed(): void;
+  /** The value of an object's first own property (a method shorthand out of `({ m() {} })`). */
   first(object: object): unknown;
-  /** Stores the next call for the hard-timeout runner. */
-  prepare(fn: unknown, self: unknown, args: readonly unknown[]): void;
+  /** The realm's `Promise.prototype`. */
+  readonly promiseProto: object;
+  /** The realm's `Object.prototype`. */
+  readonly objectProto: object;
 }
 
 /** Options of `createSandbox`. */
 export interface SandboxOptions {
   /** Shown in debuggers and heap snapshots. */
   readonly name: string;
-  /** How long compiled code may run without a break before a loop guard stops it (Infinity: never). */
-  readonly budgetMs: number;
+  /** The name the code is compiled for (error messages). */
+  readonly functionName: string;
 }
 
-// Runs once per context. Host functions (log, markTimeout) stay inside closures: sandboxed code can
-// call the wrappers but never holds a host function, whose `constructor` would be the host Function.
-const RUNTIME_SOURCE = `(function (hostLog, markTimeout, budget, gap) {
-  "use strict";
-  const now = Date.now;
-  const ownKeys = Reflect.ownKeys;
-  const apply = Reflect.apply;
-  const freeze = Object.freeze;
-  const defineProperty = Object.defineProperty;
-  let mark = 0;
-  let last = 0;
-  let dead = false;
-  let pending;
-  const fail = () => {
-    dead = true;
-    const error = new RangeError("time limit: the code ran for more than " + budget + " ms without finishing (timeoutMs)");
-    markTimeout(error);
-    throw error;
-  };
-  const runtime = freeze({
-    guard() {
-      const t = now();
-      if (t - last > gap) { mark = t; dead = false; }
-      last = t;
-      if (dead || t - mark > budget) fail();
-    },
-    begin() { mark = last = now(); dead = false; },
-    first(object) { return object[ownKeys(object)[0]]; },
-    prepare(fn, self, args) { pending = [fn, self, args]; },
-  });
-  const sandboxConsole = {};
-  for (const level of ["log", "info", "warn", "error", "debug"]) {
-    sandboxConsole[level] = (...args) => { hostLog(level, args); };
-  }
-  defineProperty(globalThis, "console", { value: freeze(sandboxConsole), writable: true, configurable: true });
-  defineProperty(globalThis, "__traceRun", {
-    value: () => { const p = pending; pending = undefined; return apply(p[0], p[1], p[2]); },
-  });
-  for (const name of ["SharedArrayBuffer", "Atomics", "WebAssembly"]) delete globalThis[name];
-  return runtime;
-})`;
-const PROTOTYPES_SOURCE =
-  "({ object: Object.prototype, array: Array.prototype, map: Map.prototype, set: Set.prototype, date: Date.prototype, regexp: RegExp.prototype, error: Error.prototype, promise: Promise.prototype })";
+type HostLevel = "log" | "info" | "warn" | "error" | "debug";
+const LEVELS: ReadonlySet<string> = new Set(["log", "info", "warn", "error", "debug"]);
 
 let runtimeScript: vm.Script | undefined;
-let prototypesScript: vm.Script | undefined;
 let runnerScript: vm.Script | undefined;
+let regexpFlagSet = false;
 
-/** Gap between two guard checks after which the code is considered to have yielded (ms). */
-const MAX_GAP_MS = 100;
+/** Share of V8's heap limit above which a guard stops sandboxed code with a memory error. */
+const HEAP_FULL_FRACTION = 0.7;
+let heapLimit = 0;
 
-type HostLevel = "log" | "info" | "warn" | "error" | "debug";
+/**
+ * Makes V8 fall back to its linear-time regular-expression engine after excessive backtracking, so
+ * a catastrophic pattern without backreferences or lookarounds finishes quickly. Process-wide; it
+ * changes how long such patterns take, never what they match.
+ */
+function enableLinearRegExpFallback(): void {
+  if (regexpFlagSet) return;
+  regexpFlagSet = true;
+  v8.setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
+}
 
-function hostLog(level: unknown, args: unknown): void {
-  const method =
-    typeof level === "string" && ["log", "info", "warn", "error", "debug"].includes(level)
-      ? (level as HostLevel)
-      : "log";
-  console[method](...(Array.isArray(args) ? args : [args]));
+/**
+ * The heap use above which a guard stops `realm` code (bytes): 70% of V8's heap limit. The realm
+ * shares the host heap, so this is a last resort, checked at most every 16 ms at guards: one huge
+ * allocation between two guards can still exhaust the heap. Use `strict` for a real memory limit.
+ */
+export function realmHeapLimitBytes(): number {
+  if (heapLimit === 0) heapLimit = v8.getHeapStatistics().heap_size_limit;
+  return heapLimit * HEAP_FULL_FRACTION;
+}
+
+function heapFull(): boolean {
+  return v8.getHeapStatistics().used_heap_size > realmHeapLimitBytes();
 }
 
 /** Creates a fresh sandbox realm (see `Sandbox`). */
 export function createSandbox(options: SandboxOptions): Sandbox {
+  enableLinearRegExpFallback();
   const context = vm.createContext(Object.create(null) as object, {
     name: options.name,
     codeGeneration: { strings: false, wasm: false },
   });
   const timeouts = new WeakSet<object>();
-  const markTimeout = (error: unknown): void => {
-    if (typeof error === "object" && error !== null) timeouts.add(error);
-  };
-  runtimeScript ??= new vm.Script(RUNTIME_SOURCE, { filename: "trace-ts:sandbox-runtime" });
-  prototypesScript ??= new vm.Script(PROTOTYPES_SOURCE, { filename: "trace-ts:sandbox-prototypes" });
+  const memory = new WeakSet<object>();
+  runtimeScript ??= new vm.Script(REALM_RUNTIME_SOURCE, { filename: "trace-ts:sandbox-runtime" });
   runnerScript ??= new vm.Script("__traceRun()", { filename: "trace-ts:sandbox-runner" });
-  const gap = Math.min(MAX_GAP_MS, Math.max(1, options.budgetMs / 2));
-  const makeRuntime = runtimeScript.runInContext(context) as (
-    log: typeof hostLog,
-    mark: typeof markTimeout,
-    budget: number,
-    gap: number,
-  ) => SandboxRuntime;
-  const runtime = makeRuntime(hostLog, markTimeout, options.budgetMs, gap);
-  const bridge = new RealmBridge(prototypesScript.runInContext(context) as RealmPrototypes);
   const runner = runnerScript;
-  return {
+  let pending: [unknown, unknown, readonly unknown[]] | undefined;
+  const callWithTimeout = (
+    fn: unknown,
+    self: unknown,
+    args: readonly unknown[],
+    timeoutMs: number,
+  ): unknown => {
+    if (!Number.isFinite(timeoutMs))
+      return Reflect.apply(fn as (...a: unknown[]) => unknown, self, args as unknown[]);
+    pending = [fn, self, args];
+    try {
+      return runner.runInContext(context, { timeout: Math.max(1, Math.round(timeoutMs)) });
+    } catch (error) {
+      if (isVmTimeout(error)) {
+        sandbox.runtime.kill();
+        const timeout = new RangeError("time limit: the code ran out of time");
+        timeouts.add(timeout);
+        throw timeout;
+      }
+      throw error;
+    }
+  };
+  let membrane: Membrane | undefined;
+  const hooks = Object.assign(Object.create(null) as object, {
+    log(level: unknown, text: unknown): void {
+      if (typeof text !== "string") return;
+      const method = typeof level === "string" && LEVELS.has(level) ? (level as HostLevel) : "log";
+      console[method](text);
+    },
+    markTimeout(error: unknown): void {
+      if (typeof error === "object" && error !== null) timeouts.add(error);
+    },
+    markMemory(error: unknown): void {
+      if (typeof error === "object" && error !== null) memory.add(error);
+    },
+    heapFull,
+    runPending(): unknown {
+      const p = pending;
+      pending = undefined;
+      if (p === undefined) return undefined;
+      return Reflect.apply(p[0] as (...a: unknown[]) => unknown, p[1], p[2] as unknown[]);
+    },
+    timedCall(fn: unknown, self: unknown, args: readonly unknown[], remainingMs: number): unknown {
+      return callWithTimeout(fn, self, args, remainingMs);
+    },
+  });
+  const runtime = (runtimeScript.runInContext(context) as (h: object) => SandboxRuntime)(
+    Membrane.hooks(hooks, () => membrane!),
+  );
+  membrane = new Membrane(runtime, options.functionName);
+  watchSandboxRejections(runtime.promiseProto);
+  const sandbox: Sandbox = {
     context,
     run: (script) => script.runInContext(context),
     runtime,
-    bridge,
+    membrane,
+    exportValue: (value, where, trusted) => membrane!.adopt(runtime.exportValue(value, where, trusted)),
     isTimeout: (error) => typeof error === "object" && error !== null && timeouts.has(error),
-    callWithTimeout(fn, self, args, timeoutMs) {
-      runtime.prepare(fn, self, args);
-      return runner.runInContext(context, { timeout: Math.max(1, Math.round(timeoutMs)) });
-    },
+    isMemory: (error) => typeof error === "object" && error !== null && memory.has(error),
+    isOutside: (value) => madeOutside(value, runtime.objectProto),
+    callWithTimeout,
   };
+  return sandbox;
 }
 
-/** Whether an error is vm's "Script execution timed out" error. */
+/**
+ * Whether an error is vm's "Script execution timed out" error. Node may create it in the sandbox's
+ * realm, so it is recognised by an own data property only: no getter of the value's ever runs.
+ */
 export function isVmTimeout(error: unknown): boolean {
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    (error as { code?: unknown }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT"
-  );
+  if (typeof error !== "object" || error === null || types.isProxy(error)) return false;
+  const code = Object.getOwnPropertyDescriptor(error, "code");
+  return code !== undefined && "value" in code && code.value === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+}
+
+/** The `Object.prototype`s of the host: this module's realm and Node's main context (often the same). */
+let hostRoots: ReadonlySet<object> | undefined;
+
+/** The end of an object's prototype chain (Node's own classes end at the main realm's). */
+function rootOf(value: object): object {
+  let current = value;
+  for (
+    let next = Object.getPrototypeOf(current) as object | null;
+    next !== null;
+    next = Object.getPrototypeOf(next) as object | null
+  )
+    current = next;
+  return current;
+}
+
+/** See `Sandbox.isOutside`. */
+function madeOutside(value: unknown, sandboxObjectProto: object): boolean {
+  if (typeof value !== "object" || value === null || types.isProxy(value)) return false;
+  hostRoots ??= new Set([Object.prototype, rootOf(Buffer.prototype)]);
+  let proto = Object.getPrototypeOf(value) as object | null;
+  for (let depth = 0; proto !== null && depth < 32; depth++) {
+    if (types.isProxy(proto) || proto === sandboxObjectProto) return false;
+    if (hostRoots.has(proto)) return true;
+    proto = Object.getPrototypeOf(proto) as object | null;
+  }
+  return false;
 }

@@ -1,3 +1,12 @@
+export {
+  type ApprovalDecision,
+  type ApprovalHook,
+  allOf,
+  type ProposedChange,
+  rejectCodeChanges,
+  requireStrictForCode,
+  VETO_REASON_PREFIX,
+} from "./approval.js";
 export { type ConversionResult, convertSuggestedValue, sameValue, stripCodeFence } from "./convert.js";
 export {
   createOptimizer,
@@ -12,6 +21,8 @@ export { InvalidParametersError, NoOptimizerError, OptimizerStateError } from ".
 export { ModelCallLog } from "./model-calls.js";
 export {
   type ApplyResult,
+  type ApproveOptions,
+  OPTIMIZER_OPTION_SCHEMA,
   Optimizer,
   type OptimizerOptions,
   type OptimizerState,

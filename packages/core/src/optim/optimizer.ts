@@ -1,8 +1,12 @@
 import { type BackwardOptions, backward } from "../backward/backward.js";
 import type { Feedback, FeedbackRecord } from "../backward/feedback.js";
 import { defaultPropagator, type Propagator } from "../backward/propagator.js";
+import { checkIsolation, requireIsolation } from "../code/isolation.js";
+import type { IsolationLevel } from "../code/runner.js";
+import { InvalidOptionError } from "../errors/graph-errors.js";
 import { type Node, ParameterNode } from "../graph/node.js";
 import { type ProblemView, type ProblemViewOptions, problemView } from "../problem/problem-view.js";
+import { type ApprovalHook, askApproval, proposedChange } from "./approval.js";
 import { convertSuggestedValue } from "./convert.js";
 import { InvalidParametersError, OptimizerStateError } from "./errors.js";
 import {
@@ -17,6 +21,31 @@ import {
 export interface OptimizerOptions {
   /** How `backward()` passes feedback (default: the graph propagator). */
   readonly propagator?: Propagator<unknown>;
+  /**
+   * Asked about every change `step()` would apply (see `approve()`); a veto leaves the value
+   * unchanged and lists the change in the report's `rejected`. More hooks: `addApproval()`.
+   */
+  readonly approve?: ApprovalHook;
+  /**
+   * Raises the isolation tier of the suggested code of every trainable code parameter given (see
+   * `requireIsolation()`); it never lowers what a bundle or `TRACE_ISOLATION` asks for.
+   */
+  readonly isolation?: IsolationLevel;
+}
+
+/** The option names and kinds every optimizer accepts; subclasses add theirs to it. */
+export const OPTIMIZER_OPTION_SCHEMA = {
+  propagator: "object",
+  approve: "function",
+  isolation: "string",
+} as const;
+
+/** Options of `approve()`. */
+export interface ApproveOptions {
+  /** The key of each parameter in the problem the model saw (default: its node key). */
+  readonly keys?: ReadonlyMap<ParameterNode, string> | undefined;
+  /** The model's reasoning, shown to the hooks. */
+  readonly reasoning?: string | undefined;
 }
 
 /** Options of `step()` and `propose()`. */
@@ -47,9 +76,9 @@ export interface OptimizerState {
   readonly data: unknown;
 }
 
-/** Updates `propose()` found, keyed by key in the problem; the result of `prepareUpdates`. */
+/** Updates and refused suggestions: the result of `prepareUpdates` and of `approve`. */
 export interface PreparedUpdates {
-  /** Converted, validated new values. */
+  /** Converted, validated (and, from `approve`, approved) new values. */
   readonly updates: Map<ParameterNode, unknown>;
   /** Suggested values that cannot be used. */
   readonly rejected: RejectedChange[];
@@ -72,6 +101,7 @@ export abstract class Optimizer {
   /** Name used in reports and saved state, e.g. `OptoPrime`. */
   abstract readonly name: string;
   #steps = 0;
+  readonly #hooks: ApprovalHook[] = [];
 
   /**
    * @param parameters the trainable parameters (e.g. `agent.parameters()`); non-trainable ones are
@@ -94,6 +124,77 @@ export abstract class Optimizer {
     }
     this.parameters = list;
     this.propagator = options.propagator ?? defaultPropagator;
+    if (options.approve !== undefined) {
+      this.#hooks.push(checkHook(new.target.name, "approve", options.approve));
+    }
+    if (options.isolation !== undefined) {
+      this.#raiseIsolation(checkIsolation(new.target.name, "isolation", options.isolation));
+    }
+  }
+
+  /**
+   * Adds an approval hook (e.g. a trainer's). A change is applied by `step()` only when every hook
+   * approves it. Returns a function that removes the hook again.
+   *
+   * @throws InvalidOptionError when `hook` is not a function
+   */
+  addApproval(hook: ApprovalHook): () => void {
+    const checked = checkHook(`${this.name}.addApproval`, "hook", hook);
+    this.#hooks.push(checked);
+    return () => {
+      const at = this.#hooks.indexOf(checked);
+      if (at !== -1) this.#hooks.splice(at, 1);
+    };
+  }
+
+  /** Whether any approval hook is set. */
+  get hasApproval(): boolean {
+    return this.#hooks.length > 0;
+  }
+
+  /**
+   * Asks the approval hooks about each update, in order, and returns the updates every hook
+   * approved plus a rejection (`vetoed: true`, reason `vetoed by the approval hook: …`) for each
+   * vetoed one. A hook that throws vetoes; this never throws. Without hooks everything is kept.
+   *
+   * `step()` calls it between `propose()` and `apply()`; code that applies proposals itself
+   * (`propose()` then `apply()`) should call it too, since `apply()` does not ask the hooks.
+   *
+   * @param updates new values by parameter, e.g. `proposal.updates`
+   * @param options keys and reasoning shown to the hooks
+   */
+  async approve(
+    updates: ReadonlyMap<ParameterNode, unknown>,
+    options: ApproveOptions = {},
+  ): Promise<PreparedUpdates> {
+    const kept = new Map<ParameterNode, unknown>();
+    const rejected: RejectedChange[] = [];
+    const hooks = [...this.#hooks];
+    for (const [parameter, value] of updates) {
+      if (hooks.length === 0) {
+        kept.set(parameter, value);
+        continue;
+      }
+      const key = options.keys?.get(parameter) ?? parameter.key;
+      const outcome = await askApproval(hooks, proposedChange(parameter, value, key, options.reasoning));
+      if (outcome.approved) kept.set(parameter, value);
+      else rejected.push({ key, value, reason: outcome.reason, vetoed: true });
+    }
+    return { updates: kept, rejected };
+  }
+
+  /**
+   * Raises the isolation tier of the suggested code of this optimizer's code parameters to at
+   * least `level` (parameters that are not code are left alone; a weaker level changes nothing).
+   *
+   * @throws InvalidOptionError for an unknown level
+   */
+  requireIsolation(level: IsolationLevel): void {
+    this.#raiseIsolation(checkIsolation(`${this.name}.requireIsolation`, "level", level));
+  }
+
+  #raiseIsolation(level: IsolationLevel): void {
+    for (const p of this.parameters) if (p.info.code === true) requireIsolation(p, level);
   }
 
   /** Steps taken so far. */
@@ -126,11 +227,18 @@ export abstract class Optimizer {
    */
   abstract propose(options?: StepOptions): Promise<Proposal>;
 
-  /** One optimization step: `propose()`, then `apply()` the updates, then `afterStep()`. */
+  /**
+   * One optimization step: `propose()`, then `approve()` the updates (when hooks are set), then
+   * `apply()` the approved ones, then `afterStep()`.
+   */
   async step(options: StepOptions = {}): Promise<StepReport> {
     const started = performance.now();
     const proposal = await this.propose(options);
-    const { applied, rejected } = this.apply(proposal.updates, proposal.keys);
+    const approval = await this.approve(proposal.updates, {
+      keys: proposal.keys,
+      reasoning: proposal.reasoning,
+    });
+    const { applied, rejected } = this.apply(approval.updates, proposal.keys);
     this.#steps++;
     const report: StepReport = {
       optimizer: this.name,
@@ -146,7 +254,7 @@ export abstract class Optimizer {
       prompts: proposal.calls.map((c) => c.messages),
       responses: proposal.calls.flatMap((c) => (c.response === undefined ? [] : [c.response])),
       applied,
-      rejected: [...proposal.rejected, ...rejected],
+      rejected: [...proposal.rejected, ...approval.rejected, ...rejected],
       usage: totalUsage(proposal.calls),
       durationMs: performance.now() - started,
     };
@@ -157,6 +265,7 @@ export abstract class Optimizer {
   /**
    * Sets new values. Each value is checked again with the parameter's validator; a parameter this
    * optimizer does not own, or an invalid value, is refused (and left unchanged) rather than thrown.
+   * It does not ask the approval hooks: pass it what `approve()` kept.
    *
    * @param updates new values by parameter
    * @param keys optional key of each parameter for the report (default: its node key)
@@ -261,4 +370,15 @@ export abstract class Optimizer {
     this.restoreState(s.data);
     this.#steps = s.step as number;
   }
+}
+
+function checkHook(where: string, name: string, hook: unknown): ApprovalHook {
+  if (typeof hook !== "function") {
+    throw new InvalidOptionError(
+      where,
+      name,
+      "must be a function (change) => boolean | { approved, reason } (or a Promise of one)",
+    );
+  }
+  return hook as ApprovalHook;
 }

@@ -40,6 +40,11 @@ export interface RejectedChange {
   readonly value: unknown;
   /** Why it was rejected. */
   readonly reason: string;
+  /**
+   * True when the value was usable but an approval hook vetoed it (`reason` then starts with
+   * `vetoed by the approval hook`); absent otherwise.
+   */
+  readonly vetoed?: boolean;
 }
 
 /** Token totals over the model calls of one step. */

@@ -357,7 +357,8 @@ describe("the sandbox", () => {
     } finally {
       console.log = original;
     }
-    expect(seen).toEqual([["from sandbox", [1]]]);
+    // formatted inside the sandbox: the host console only ever receives a string
+    expect(seen).toEqual([["from sandbox [1]"]]);
   });
 
   it("a method's suggested code keeps this, and cannot use #private members or super", () => {
@@ -414,7 +415,7 @@ describe("time limits", () => {
     expect(f(4).data).toBe(10);
   });
 
-  it("a catastrophic regular expression is stopped by vm's hard timeout", () => {
+  it("a catastrophic regular expression finishes (linear engine) or, with a backreference, is stopped", () => {
     const f = bundle(
       function match(text: string): boolean {
         return text.length > 0;
@@ -422,10 +423,12 @@ describe("time limits", () => {
       { trainable: true, timeoutMs: 150 },
     );
     f.setSource("match(text) { return /^(a+)+$/.test(text); }");
+    expect(f(`${"a".repeat(40)}b`).data).toBe(false);
+    f.setSource("match(text) { return /^(a+)+\\1$/.test(text); }");
     const ex = exceptionOf(() => f(`${"a".repeat(40)}b`));
     expect(ex.error).toBeInstanceOf(CodeTimeoutError);
-    expect(f.rollback()).toBe(true);
-    expect(f("ok").data).toBe(true);
+    expect(f.rollback()).toBe(true); // back to the last code that worked: the first pattern
+    expect(f("aaa").data).toBe(true);
   });
 
   it("an async infinite loop after an await is stopped by the loop guards", async () => {

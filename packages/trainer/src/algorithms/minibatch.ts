@@ -53,7 +53,11 @@ export function minibatch(options: MinibatchOptions = {}): Algorithm {
       if (report.applied.length === 0) {
         const why =
           report.error ??
-          (report.terminate ? "the optimizer says the problem is solved" : "no usable suggestion");
+          (report.terminate
+            ? "the optimizer says the problem is solved"
+            : report.rejected.some((r) => r.vetoed === true)
+              ? "the approval hook vetoed the suggested changes"
+              : "no usable suggestion");
         return {
           batch,
           proposals: [{ proposal: report, applied: [], chosen: false }],

@@ -89,8 +89,16 @@ export interface ProposalRecord {
   readonly terminate: boolean;
   /** Why nothing could be proposed, or null. */
   readonly error: string | null;
-  /** Suggested values that were refused, with reasons. */
-  readonly rejected: readonly { readonly key: string; readonly value: unknown; readonly reason: string }[];
+  /**
+   * Suggested values that were refused, with reasons; `vetoed: true` marks a usable value an
+   * approval hook refused (absent otherwise).
+   */
+  readonly rejected: readonly {
+    readonly key: string;
+    readonly value: unknown;
+    readonly reason: string;
+    readonly vetoed?: true;
+  }[];
   /** The changes this proposal makes (relative to its starting point). */
   readonly applied: readonly ChangeRecord[];
   /** The same changes as a readable diff. */

@@ -1,9 +1,12 @@
 /** The configuration of `train()` / `resume()` and its validation. */
 import {
+  type ApprovalHook,
   type Budget,
   createOptimizer,
   type DependencyContainer,
   InvalidOptionError,
+  type IsolationLevel,
+  isIsolationLevel,
   Optimizer,
   type ParameterNode,
   type UsageTracker,
@@ -101,6 +104,18 @@ export interface TrainConfig<I = unknown, O = unknown, T = unknown> {
    * default when the agent has `state()`/`loadState()`, which restore it by its own names).
    */
   readonly matchParameters?: "name" | "position";
+  /**
+   * Asked about every change the optimizer proposes before it is applied, in every algorithm
+   * (added to the optimizer with `addApproval` for the run). A veto leaves the value unchanged and
+   * shows in the step record's `proposals[].rejected` with `vetoed: true`. See
+   * `requireStrictForCode()` and `rejectCodeChanges()` in @trace-ts/core.
+   */
+  readonly approve?: ApprovalHook;
+  /**
+   * Raises the isolation tier of the suggested code of the optimizer's code parameters for this
+   * run (`optimizer.requireIsolation`); it never lowers a tier.
+   */
+  readonly isolation?: IsolationLevel;
 }
 
 /** Options of `resume`. */
@@ -138,6 +153,8 @@ const SCHEMA = {
   runId: "string",
   onRecord: "function",
   matchParameters: "string",
+  approve: "function",
+  isolation: "string",
 } as const;
 
 /** @internal A validated configuration with defaults filled in. */
@@ -171,6 +188,8 @@ export interface Settings<I, O, T> {
   readonly runId: string | undefined;
   readonly onRecord: ((record: RunLogRecord) => void) | undefined;
   readonly matchParameters: "name" | "position";
+  readonly approve: ApprovalHook | undefined;
+  readonly isolation: IsolationLevel | undefined;
 }
 
 const WHERE = "train()";
@@ -251,6 +270,13 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
       WHERE,
       "matchParameters",
       `must be "name" or "position", got "${config.matchParameters}"`,
+    );
+  }
+  if (config.isolation !== undefined && !isIsolationLevel(config.isolation)) {
+    throw new InvalidOptionError(
+      WHERE,
+      "isolation",
+      `must be "realm" or "strict", got ${JSON.stringify(config.isolation)}`,
     );
   }
   const progress = config.progress ?? "auto";
@@ -357,5 +383,7 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
     onRecord: config.onRecord,
     // a model restores itself by its own state (parameter paths), so node names need not match
     matchParameters: config.matchParameters ?? (typeof agent?.loadState === "function" ? "position" : "name"),
+    approve: config.approve,
+    isolation: config.isolation,
   };
 }

@@ -109,6 +109,8 @@ export class Session<I, O, T> {
   #refusedMark = 0;
   #resumed = false;
   #checkpointPath: string | undefined;
+  /** Proposals `context.propose()` returned (their updates went through the approval hooks). */
+  readonly #approved = new WeakSet<Proposal>();
 
   /** @param settings the validated configuration */
   constructor(settings: Settings<I, O, T>) {
@@ -212,6 +214,8 @@ export class Session<I, O, T> {
   async #run(): Promise<TrainResult> {
     const s = this.#s;
     const unlink = linkSignal(s.signal, this.#controller);
+    if (s.isolation !== undefined) s.optimizer.requireIsolation(s.isolation);
+    const detach = s.approve === undefined ? undefined : s.optimizer.addApproval(s.approve);
     try {
       this.#progress.start(this.#plannedSteps(), this.#step);
       let stop: { reason: StopReason; message: string | null } | undefined;
@@ -230,6 +234,7 @@ export class Session<I, O, T> {
       }
       return await this.#finish(stop.reason, stop.message);
     } finally {
+      detach?.();
       unlink();
     }
   }
@@ -492,7 +497,7 @@ export class Session<I, O, T> {
       propose: async () => {
         const proposal = await s.optimizer.propose({ signal: this.#controller.signal });
         this.#checkProposal(proposal);
-        return proposal;
+        return this.#approve(proposal);
       },
       optimizerStep: async () => {
         const report = await s.optimizer.step({ signal: this.#controller.signal });
@@ -504,11 +509,36 @@ export class Session<I, O, T> {
         }
         return report;
       },
-      apply: (proposal: Proposal) =>
-        s.optimizer.apply(proposal.updates, proposal.keys).applied as AppliedChange[],
+      apply: (proposal: Proposal) => {
+        if (s.optimizer.hasApproval && !this.#approved.has(proposal)) {
+          throw new TypeError(
+            "context.apply(): the optimizer has approval hooks, so only a proposal returned by context.propose() (whose updates were approved) can be applied",
+          );
+        }
+        return s.optimizer.apply(proposal.updates, proposal.keys).applied as AppliedChange[];
+      },
       revert: (applied) => s.optimizer.revert(applied),
       phase: (text) => this.#progress.phase(text),
     };
+  }
+
+  /**
+   * Passes a proposal's updates through the optimizer's approval hooks: vetoed ones are dropped
+   * from `updates` and added to `rejected` (so the step record shows them).
+   */
+  async #approve(proposal: Proposal): Promise<Proposal> {
+    const optimizer = this.#s.optimizer;
+    let approved = proposal;
+    if (optimizer.hasApproval && proposal.updates.size > 0) {
+      const { updates, rejected } = await optimizer.approve(proposal.updates, {
+        keys: proposal.keys,
+        reasoning: proposal.reasoning,
+      });
+      if (rejected.length > 0)
+        approved = { ...proposal, updates, rejected: [...proposal.rejected, ...rejected] };
+    }
+    this.#approved.add(approved);
+    return approved;
   }
 
   #settings(requireNode: boolean, label: string): RunSettings<I, O, T> {
@@ -778,7 +808,12 @@ function proposalRecord(outcome: ProposalOutcome): ProposalRecord {
     reasoning: p.reasoning ?? null,
     terminate: p.terminate,
     error: p.error ?? null,
-    rejected: p.rejected.map((r) => ({ key: r.key, value: r.value ?? null, reason: r.reason })),
+    rejected: p.rejected.map((r) => ({
+      key: r.key,
+      value: r.value ?? null,
+      reason: r.reason,
+      ...(r.vetoed === true ? { vetoed: true } : {}),
+    })),
     applied: outcome.applied.map(changeRecord),
     diff: formatChanges(outcome.applied),
     score: outcome.score ?? null,
