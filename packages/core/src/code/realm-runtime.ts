@@ -83,7 +83,7 @@ export const REALM_RUNTIME_SOURCE = `(function (H) {
     last = t;
     if (dead || used > budget) fail();
     // slow steps are where memory grows fast (a doubling array): check the heap after each of them
-    if (gap > 1 || t - heapMark > 16) {
+    if (gap > 1 || t - heapMark > 8) {
       heapMark = t;
       if (H.heapFull()) failMemory();
     }
@@ -118,6 +118,18 @@ export const REALM_RUNTIME_SOURCE = `(function (H) {
     const d = getDesc(value, key);
     return d !== undefined && "value" in d && typeof d.value === "string" ? d.value : undefined;
   };
+  // V8 12 and later (Node 22+) make an error's stack an own accessor whose getter is shared and
+  // native; only that getter is called, never one the code defined.
+  const probeStack = getDesc(new ErrorCtor(), "stack");
+  const nativeStackGet = probeStack !== undefined && typeof probeStack.get === "function" ? probeStack.get : undefined;
+  const stackText = (error) => {
+    const d = getDesc(error, "stack");
+    if (d === undefined) return undefined;
+    if ("value" in d) return typeof d.value === "string" ? d.value : undefined;
+    if (nativeStackGet === undefined || d.get !== nativeStackGet) return undefined;
+    const text = apply(nativeStackGet, error, []);
+    return typeof text === "string" ? text : undefined;
+  };
   const exportError = (error) => {
     if (typeof error !== "object" || error === null || H.isProxy(error) || !H.isNativeError(error)) {
       if (typeof error === "object" && error !== null && !H.isProxy(error)) {
@@ -132,7 +144,7 @@ export const REALM_RUNTIME_SOURCE = `(function (H) {
     const name = errorName(error);
     const message = dataString(error, "message") || "";
     let stack;
-    try { stack = dataString(error, "stack"); } catch (_) { stack = undefined; }
+    try { stack = stackText(error); } catch (_) { stack = undefined; }
     return H.newError(name, message, stack);
   };
   // The export builds a fresh structure that only this runtime ever references (arrays, objects

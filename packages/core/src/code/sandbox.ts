@@ -102,8 +102,9 @@ let runtimeScript: vm.Script | undefined;
 let runnerScript: vm.Script | undefined;
 let regexpFlagSet = false;
 
-/** Share of V8's heap limit above which a guard stops sandboxed code with a memory error. */
+/** Share of the old generation's limit above which a guard stops sandboxed code with a memory error. */
 const HEAP_FULL_FRACTION = 0.7;
+const MIB = 1024 * 1024;
 let heapLimit = 0;
 
 /**
@@ -118,13 +119,29 @@ function enableLinearRegExpFallback(): void {
 }
 
 /**
- * The heap use above which a guard stops `realm` code (bytes): 70% of V8's heap limit. The realm
- * shares the host heap, so this is a last resort, checked at most every 16 ms at guards: one huge
- * allocation between two guards can still exhaust the heap. Use `strict` for a real memory limit.
+ * The heap use above which a guard stops `realm` code (bytes): 70% of the old generation's limit.
+ * The realm shares the host heap, so this is a last resort, checked at guards (after every slow
+ * step, else every 8 ms): one huge allocation between two guards can still exhaust the heap. Use
+ * `strict` for a real memory limit.
  */
 export function realmHeapLimitBytes(): number {
-  if (heapLimit === 0) heapLimit = v8.getHeapStatistics().heap_size_limit;
-  return heapLimit * HEAP_FULL_FRACTION;
+  if (heapLimit === 0) heapLimit = oldGenerationLimitBytes() * HEAP_FULL_FRACTION;
+  return heapLimit;
+}
+
+/**
+ * The old generation's size limit: `--max-old-space-size` when given, else V8's heap limit less a
+ * young-generation reserve (Node 24 reserves 192 MiB for it, earlier versions 48 MiB; the larger is
+ * assumed).
+ */
+function oldGenerationLimitBytes(): number {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  for (const flag of flags) {
+    const m = /^--max-old-space-size=(\d+)$/.exec(flag);
+    if (m) return Number(m[1]) * MIB;
+  }
+  const total = v8.getHeapStatistics().heap_size_limit;
+  return Math.max(total - 192 * MIB, total / 2);
 }
 
 function heapFull(): boolean {
