@@ -8,4 +8,4 @@ export {
   PropagatorError,
 } from "./graph-errors.js";
 export { findStopError } from "./stop-error.js";
-export { rootErrorCode, TraceError } from "./trace-error.js";
+export { type RunStopReason, rootErrorCode, TraceError } from "./trace-error.js";

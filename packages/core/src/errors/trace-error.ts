@@ -1,10 +1,28 @@
 /**
+ * Why an error ends a run instead of being feedback about the agent:
+ * - `cancelled`: the caller aborted (an `AbortSignal`);
+ * - `budget`: a token or cost budget refused the call;
+ * - `outage`: the language model could not be used (connection, authentication, 5xx, timeout or
+ *   rate limit that survived the retries; no key or provider configured). An example whose forward
+ *   pass failed this way is not scored, and its error is never shown to an optimizer.
+ */
+export type RunStopReason = "cancelled" | "budget" | "outage";
+
+/**
  * Base class of every error trace-ts throws on purpose. `code` is stable across releases and is
  * what programs should branch on; `message` is for people and says what to do.
  */
 export class TraceError extends Error {
   /** Stable machine-readable identifier of the error kind, e.g. `BACKWARD_TWICE`. */
   readonly code: string;
+
+  /**
+   * Why this error ends a run, or undefined when it is feedback (the default). Subclasses that stop
+   * runs override it; this is the one place where that is decided (see `findStopError`).
+   */
+  get stopsRun(): RunStopReason | undefined {
+    return undefined;
+  }
 
   /**
    * @param code stable identifier of the error kind

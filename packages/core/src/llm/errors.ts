@@ -2,7 +2,7 @@
  * Typed errors of the language-model layer. Branch on `code` (stable across releases) or on the
  * class; `retryable` tells the retry middleware whether trying again can help.
  */
-import { TraceError } from "../errors/trace-error.js";
+import { type RunStopReason, TraceError } from "../errors/trace-error.js";
 
 /** Options shared by every {@link LLMError}. */
 export interface LLMErrorOptions extends ErrorOptions {
@@ -37,6 +37,11 @@ export class LLMError extends TraceError {
 
 /** The provider rejected the credentials (HTTP 401/403). Not retryable: fix the API key. */
 export class AuthenticationError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
   /** HTTP status, when the error came from an HTTP response. */
   readonly status: number | undefined;
   /**
@@ -51,6 +56,11 @@ export class AuthenticationError extends LLMError {
 
 /** The provider is rate limiting (HTTP 429). Retryable; honour `retryAfterMs` when set. */
 export class RateLimitError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
   /** How long the provider asked us to wait, in milliseconds, when it said so. */
   readonly retryAfterMs: number | undefined;
   /**
@@ -65,6 +75,11 @@ export class RateLimitError extends LLMError {
 
 /** The call did not complete within its time limit. Retryable. */
 export class LLMTimeoutError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
   /**
    * @param message what went wrong
    * @param options provider, model id and cause
@@ -103,6 +118,15 @@ export class ProviderError extends LLMError {
     this.status = status;
     this.retryAfterMs = options.retryAfterMs;
   }
+
+  /**
+   * An outage (no response, 408, 409, 429 or a 5xx) ends the run; another 4xx (a request the
+   * provider refused, such as a prompt over the context window) is feedback about the agent.
+   */
+  override get stopsRun(): RunStopReason | undefined {
+    const s = this.status;
+    return s === undefined || s === 408 || s === 409 || s === 429 || s >= 500 ? "outage" : undefined;
+  }
 }
 
 /** The provider answered with a body we could not understand (malformed JSON, no content). */
@@ -118,6 +142,11 @@ export class BadResponseError extends LLMError {
 
 /** A budget middleware refused the call before sending it because it would exceed the limit. */
 export class BudgetExceededError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "budget";
+  }
+
   /** Which limit was hit. */
   readonly limit: "tokens" | "cost";
   /** The configured limit (tokens, or money in the price table's currency). */
@@ -151,6 +180,11 @@ export class BudgetExceededError extends LLMError {
 
 /** The call was aborted through its `AbortSignal`. Never retried. */
 export class CancelledError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "cancelled";
+  }
+
   /**
    * @param message what went wrong (defaults to a generic message)
    * @param options provider/model and the abort reason as cause
@@ -165,6 +199,11 @@ export class CancelledError extends LLMError {
 
 /** A provider needs an API key and the environment variable holding it is not set. */
 export class MissingApiKeyError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
   /** The environment variable to set, e.g. `OPENAI_API_KEY`. */
   readonly envVar: string;
   /**
@@ -184,6 +223,11 @@ export class MissingApiKeyError extends LLMError {
 
 /** A model specifier could not be resolved (unknown provider prefix or malformed string). */
 export class UnknownModelError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
   /** The specifier that failed to resolve. */
   readonly spec: string;
   /**
@@ -216,6 +260,11 @@ export class InvalidRequestError extends LLMError {
 
 /** `resolveModel` needs a provider package (e.g. `@trace-ts/openai`) that is not installed. */
 export class MissingProviderPackageError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
   /** The npm package to install. */
   readonly packageName: string;
   /**
@@ -253,6 +302,11 @@ export class MissingPriceError extends LLMError {
 
 /** No model was given and none is registered as the default in the container. */
 export class NoDefaultModelError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
   constructor() {
     super(
       "LLM_NO_DEFAULT_MODEL",

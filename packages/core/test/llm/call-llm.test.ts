@@ -5,6 +5,7 @@ import {
   createContainer,
   ExceptionNode,
   ExecutionError,
+  InvalidRequestError,
   MessageNode,
   NoDefaultModelError,
   node,
@@ -60,8 +61,10 @@ describe("callLLM", () => {
     expect(model.calls[0]!.request.messages).toEqual([{ role: "user", content: "just a question" }]);
   });
 
-  it("records a failure as an ExceptionNode and throws ExecutionError", async () => {
-    const model = new ScriptedModel([new RateLimitError("slow down")]);
+  it("records a failure about the request as an ExceptionNode and throws ExecutionError", async () => {
+    const model = new ScriptedModel([
+      new InvalidRequestError("the prompt is longer than the context window"),
+    ]);
     const prompt = node("p", { trainable: true });
     const err = await callLLM("sys", prompt, { model }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExecutionError);
@@ -69,8 +72,15 @@ describe("callLLM", () => {
     expect(ex).toBeInstanceOf(ExceptionNode);
     expect(ex.op).toBe("callLLM");
     expect(ex.parents).toContain(prompt);
-    expect((err as ExecutionError).cause).toBeInstanceOf(RateLimitError);
-    expect(ex.data).toMatch(/RateLimitError: slow down/);
+    expect((err as ExecutionError).cause).toBeInstanceOf(InvalidRequestError);
+    expect(ex.data).toMatch(/InvalidRequestError: the prompt is longer/);
+  });
+
+  it("rethrows a model outage as it is: it is not feedback about the agent", async () => {
+    const model = new ScriptedModel([new RateLimitError("slow down")]);
+    const err = await callLLM("sys", node("p", { trainable: true }), { model }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitError);
+    expect((err as RateLimitError).stopsRun).toBe("outage");
   });
 
   it("uses the default model of the container", async () => {
@@ -80,8 +90,7 @@ describe("callLLM", () => {
     expect((await callLLM("s", "u", { container })).data).toBe("from container");
     const empty = createContainer();
     const err = await callLLM("s", "u", { container: empty }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ExecutionError);
-    expect((err as ExecutionError).cause).toBeInstanceOf(NoDefaultModelError);
+    expect(err).toBeInstanceOf(NoDefaultModelError); // a configuration problem ends the run
   });
 
   it("records no parents inside noTrace", async () => {

@@ -8,7 +8,7 @@ import { parseFunction } from "../../src/code/parse.js";
 import type { CallEnvironment, CodeRunner, RunLimits } from "../../src/code/runner.js";
 import { createStrictRunner } from "../../src/code/strict/index.js";
 import { Node } from "../../src/graph/node.js";
-import { BudgetExceededError, CancelledError, RateLimitError } from "../../src/llm/errors.js";
+import { BudgetExceededError, CancelledError, InvalidRequestError } from "../../src/llm/errors.js";
 
 const LIMITS: RunLimits = { cpuMs: 2000, wallMs: 20_000, memoryBytes: 32 << 20 };
 const ENV: CallEnvironment = { readNode: () => undefined };
@@ -62,7 +62,7 @@ describe("strict runner: helpers", () => {
       }`,
       {
         failNow: () => {
-          throw new RateLimitError("slow down");
+          throw new InvalidRequestError("prompt too long");
         },
         failLater: async () => {
           throw new TypeError("bad input");
@@ -70,7 +70,7 @@ describe("strict runner: helpers", () => {
       },
     );
     await expect(runner.call(undefined, [], ENV)).resolves.toEqual([
-      [true, "RateLimitError", "slow down"],
+      [true, "InvalidRequestError", "prompt too long"],
       [true, "TypeError", "bad input"],
     ]);
     runner.dispose();
