@@ -18,6 +18,9 @@ const config: Config = {
   testMatch: ["**/test/**/*.test.ts"],
   // Under jest's ESM loader the import order of reflect-metadata before tsyringe is not reliable.
   setupFiles: ["reflect-metadata"],
+  // A temp directory of the run's own (TMPDIR); the run fails if a test leaves files in it.
+  globalSetup: "<rootDir>/scripts/jest-tmp-setup.mjs",
+  globalTeardown: "<rootDir>/scripts/jest-tmp-teardown.mjs",
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: {
     "^@trace-ts/core/testing$": "<rootDir>/packages/core/src/testing/index.ts",

@@ -7,4 +7,5 @@ export const suites: Record<string, () => Promise<void>> = {
   trainer: async () => (await import("./trainer.js")).runTrainerBench(),
   bundle: async () => (await import("./bundle.js")).runBundleBench(),
   optoprime: async () => (await import("./optoprime.js")).runOptoPrimeBench(),
+  parsers: async () => (await import("./parsers.js")).runParsersBench(),
 };

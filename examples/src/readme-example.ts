@@ -2,6 +2,7 @@
  * The example in the README, kept here so that CI type-checks it. It needs a real model
  * (OPENAI_API_KEY); the runnable, keyless version of the same idea is `npm run demo`.
  */
+import "./exit-on-outage.js";
 import { bundle, callLLM, ExecutionError, type MessageNode, node, resolveModel } from "@trace-ts/core";
 import { OptoPrime } from "@trace-ts/optoprime";
 

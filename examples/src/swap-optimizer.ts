@@ -10,6 +10,7 @@
  *
  * Run: npm run build && TRACE_OPTIMIZER=textgrad node examples/dist/swap-optimizer.js
  */
+
 import {
   createContainer,
   createOptimizer,
@@ -28,6 +29,8 @@ import { ScriptedModel } from "@trace-ts/core/testing";
 import { isOproRequest, registerOpro, valueBlock } from "@trace-ts/opro";
 import { registerOptoPrime } from "@trace-ts/optoprime";
 import { registerTextGrad, textGradRequestInfo } from "@trace-ts/textgrad";
+import { stopReasonOfCode } from "@trace-ts/trainer";
+import { reportModelUnavailable } from "./exit-on-outage.js";
 
 const OBJECTIVE = "Greet the user in French, with exactly one exclamation mark.";
 
@@ -111,6 +114,10 @@ for (let step = 1; step <= 3; step++) {
   const feedback: Feedback = verdict;
   optimizer.backward(out, feedback);
   const report = await optimizer.step();
+  if (stopReasonOfCode(report.errorCode) === "outage") {
+    reportModelUnavailable(report.error ?? String(report.errorCode));
+    break;
+  }
   const calls = report.calls.length;
   console.log(`  ${report.optimizer} made ${calls} model call${calls === 1 ? "" : "s"}`);
   if (report.error !== undefined) console.log(`  no change: ${report.error}`);

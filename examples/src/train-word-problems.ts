@@ -41,6 +41,7 @@ import {
   type TrainConfig,
   train,
 } from "@trace-ts/trainer";
+import { reportModelUnavailable } from "./exit-on-outage.js";
 
 const DATA = fileURLToPath(new URL("../data/word-problems.jsonl", import.meta.url));
 const START = "Solve the word problem.";
@@ -195,6 +196,11 @@ async function main(): Promise<void> {
     onRecord: report,
   };
   const result = resumeDir === undefined ? await train(config) : await resume(config);
+  if (result.reason === "model-unavailable") {
+    // the checkpoint holds the last completed step: --resume continues once the model is back
+    reportModelUnavailable(`${result.message} (continue later with --resume ${out})`);
+    return;
+  }
 
   console.log(
     `\nstopped: ${result.reason}${result.message ? ` (${result.message})` : ""} after ${result.steps} step(s)`,

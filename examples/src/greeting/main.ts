@@ -11,6 +11,7 @@
  * used for the agent and the optimizer. Without it, responses are scripted and the first line of
  * output says so.
  */
+import "../exit-on-outage.js";
 import { modelFromEnv } from "@trace-ts/core";
 import { scriptedGreetingModel } from "./scripted.js";
 import { agentCode, trainGreetingAgent } from "./train.js";

@@ -3,6 +3,7 @@
  * With TRACE_MODEL set that model is used; otherwise responses are scripted (the first output
  * line says so).
  */
+import "../exit-on-outage.js";
 import { modelFromEnv } from "@trace-ts/core";
 import { scriptedRateModel } from "./scripted.js";
 import { trainRate } from "./train.js";

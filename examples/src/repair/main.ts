@@ -3,6 +3,7 @@
  * With TRACE_MODEL set that model is used; otherwise responses are scripted (the first output
  * line says so).
  */
+import "../exit-on-outage.js";
 import { modelFromEnv } from "@trace-ts/core";
 import { scriptedRepairModel } from "./scripted.js";
 import { repairMedian } from "./train.js";

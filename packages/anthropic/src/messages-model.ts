@@ -2,7 +2,7 @@
  * `AnthropicMessagesModel`: a trace-ts `LanguageModel` over the official `@anthropic-ai/sdk`
  * messages API.
  */
-import Anthropic, { APIConnectionError } from "@anthropic-ai/sdk";
+import Anthropic from "@anthropic-ai/sdk";
 import type {
   Message,
   MessageCreateParamsNonStreaming,
@@ -11,27 +11,29 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages/messages";
 import {
   BadResponseError,
-  CancelledError,
+  CallSignal,
+  callAbortError,
   type FinishReason,
   formatValue,
   type GenerateRequest,
   type GenerateResult,
   InvalidRequestError,
   type LanguageModel,
-  LLMTimeoutError,
   MissingApiKeyError,
+  providerSecrets,
+  redactProviderText,
+  registerSecret,
+  sdkBackstopTimeout,
   type TokenUsage,
   validateOptions,
 } from "@trace-ts/core";
-import { toLLMError } from "./errors.js";
+import { type ErrorContext, toLLMError } from "./errors.js";
 
 /** Default per-call timeout: 2 minutes. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
 /** `max_tokens` sent when a request gives no `maxTokens` (the API requires one). */
 export const DEFAULT_MAX_TOKENS = 4096;
 const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
-/** Timers may fire this much before the nominal time limit as measured by `performance.now()`. */
-const TIMER_SLACK_MS = 5;
 
 /** System-prompt instruction added when JSON output is requested without structured outputs. */
 export const JSON_INSTRUCTION =
@@ -45,7 +47,10 @@ export interface AnthropicMessagesModelOptions {
   readonly baseURL?: string;
   /** Provider name reported by the model (default `anthropic`). */
   readonly provider?: string;
-  /** Per-call time limit in ms (default 120 000). Exceeding it throws `LLMTimeoutError`. */
+  /**
+   * Per-call time limit in ms (default 120 000), covering the whole call: connecting, waiting for
+   * the headers and reading the body. Exceeding it aborts the request and throws `LLMTimeoutError`.
+   */
   readonly timeoutMs?: number;
   /** `max_tokens` for requests without `maxTokens` (default 4096). */
   readonly defaultMaxTokens?: number;
@@ -99,11 +104,13 @@ export class AnthropicMessagesModel implements LanguageModel {
   readonly provider: string;
   /** The model id sent to the API. */
   readonly modelId: string;
-  /** The API's base URL. */
+  /** The API's base URL (credentials in it, `user:password@`, shown as `[REDACTED]@`). */
   readonly baseURL: string;
-  /** Per-call time limit in ms. */
+  /** Per-call time limit in ms, for the whole call (headers and body). */
   readonly timeoutMs: number;
   readonly #client: Anthropic;
+  /** Exact secrets this model was configured with, removed from its error messages. */
+  readonly #secrets: readonly string[];
   readonly #defaultMaxTokens: number;
   readonly #structured: boolean;
   readonly #prefill: boolean;
@@ -129,20 +136,29 @@ export class AnthropicMessagesModel implements LanguageModel {
     this.#defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
     this.#structured = options.structuredOutputs ?? true;
     this.#prefill = options.jsonPrefill ?? true;
-    this.baseURL = (options.client?.baseURL ?? options.baseURL ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "");
+    const baseURL = (options.client?.baseURL ?? options.baseURL ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "");
+    const env = options.env ?? process.env;
+    const apiKey = options.client ? options.client.apiKey : (options.apiKey ?? env.ANTHROPIC_API_KEY);
+    if (!apiKey && !options.client) throw new MissingApiKeyError("ANTHROPIC_API_KEY", this.provider);
+    const secrets = providerSecrets({
+      apiKey,
+      headers: options.headers,
+      baseURL,
+    });
+    if (options.client?.authToken) secrets.push(options.client.authToken);
+    for (const secret of secrets) registerSecret(secret);
+    this.#secrets = secrets;
+    this.baseURL = redactProviderText(baseURL, secrets);
     if (options.client) {
       this.#client = options.client;
       return;
     }
-    const env = options.env ?? process.env;
-    const apiKey = options.apiKey ?? env.ANTHROPIC_API_KEY;
-    if (!apiKey) throw new MissingApiKeyError("ANTHROPIC_API_KEY", this.provider);
     this.#client = new Anthropic({
       apiKey,
       authToken: null,
-      baseURL: this.baseURL,
+      baseURL,
       maxRetries: 0,
-      timeout: timeoutMs,
+      timeout: sdkBackstopTimeout(timeoutMs),
       ...(options.headers ? { defaultHeaders: { ...options.headers } } : {}),
     });
   }
@@ -163,31 +179,34 @@ export class AnthropicMessagesModel implements LanguageModel {
     }
   }
 
+  /**
+   * One HTTP call. It gets its own abort signal (`CallSignal`), linked to `request.signal` by one
+   * listener removed when the call settles, and aborted when `timeoutMs` passes, while waiting for
+   * the headers or reading the body.
+   */
   async #send(request: GenerateRequest, allowPrefill: boolean): Promise<GenerateResult> {
     const { body, prefill } = this.buildRequest(request, allowPrefill);
-    const started = performance.now();
+    const call = new CallSignal(request.signal, this.timeoutMs);
     let message: Message;
     try {
-      // the caller's signal and our timeout go straight to the SDK (no AbortController per call)
       message = (await this.#client.messages.create(body, {
-        ...(request.signal ? { signal: request.signal } : {}),
-        timeout: this.timeoutMs,
+        signal: call.signal,
+        // the SDK's own timer only covers the headers; ours covers the whole call and fires first
+        timeout: sdkBackstopTimeout(this.timeoutMs),
         maxRetries: 0,
       })) as Message;
     } catch (error) {
-      const opts = { provider: this.provider, modelId: this.modelId, cause: error };
-      if (request.signal?.aborted) throw new CancelledError(undefined, opts);
-      // a connection error at the time limit is the timeout, however the SDK classifies it
-      if (
-        error instanceof APIConnectionError &&
-        performance.now() - started >= this.timeoutMs - TIMER_SLACK_MS
-      ) {
-        throw new LLMTimeoutError(
-          `${this.provider}:${this.modelId}: no complete response within ${this.timeoutMs} ms from ${this.baseURL}`,
-          opts,
-        );
-      }
-      throw toLLMError(error, { ...opts, baseURL: this.baseURL, timeoutMs: this.timeoutMs });
+      const ctx: ErrorContext = {
+        provider: this.provider,
+        modelId: this.modelId,
+        baseURL: this.baseURL,
+        timeoutMs: this.timeoutMs,
+        secrets: this.#secrets,
+      };
+      // which side aborted decides: the caller (CancelledError) or our time limit (LLMTimeoutError)
+      throw callAbortError(call, error, ctx) ?? toLLMError(error, ctx);
+    } finally {
+      call.done();
     }
     const result = this.parseResponse(message, prefill);
     const json = request.responseFormat !== undefined && request.responseFormat.type !== "text";
@@ -256,7 +275,10 @@ export class AnthropicMessagesModel implements LanguageModel {
   parseResponse(message: Message, prefill = ""): GenerateResult {
     if (!message || typeof message !== "object" || !Array.isArray(message.content)) {
       throw new BadResponseError(
-        `${this.provider}:${this.modelId}: the response is not a message (got ${formatValue(message, 120)})`,
+        redactProviderText(
+          `${this.provider}:${this.modelId}: the response is not a message (got ${formatValue(message, 120)})`,
+          this.#secrets,
+        ),
         { provider: this.provider, modelId: this.modelId },
       );
     }

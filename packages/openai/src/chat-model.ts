@@ -4,7 +4,8 @@
  */
 import {
   BadResponseError,
-  CancelledError,
+  CallSignal,
+  callAbortError,
   estimateInputTokens,
   estimateTextTokens,
   type FinishReason,
@@ -13,24 +14,25 @@ import {
   type GenerateResult,
   InvalidRequestError,
   type LanguageModel,
-  LLMTimeoutError,
   MissingApiKeyError,
+  providerSecrets,
+  redactProviderText,
+  registerSecret,
+  sdkBackstopTimeout,
   type TokenUsage,
   validateOptions,
 } from "@trace-ts/core";
-import OpenAI, { APIConnectionError } from "openai";
+import OpenAI from "openai";
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
-import { toLLMError } from "./errors.js";
+import { type ErrorContext, toLLMError } from "./errors.js";
 
 /** Default per-call timeout: 2 minutes. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
 const OPENAI_BASE_URL = "https://api.openai.com/v1";
-/** Timers may fire this much before the nominal time limit as measured by `performance.now()`. */
-const TIMER_SLACK_MS = 5;
 
 /** Options of {@link OpenAIChatModel}. */
 export interface OpenAIChatModelOptions {
@@ -51,7 +53,10 @@ export interface OpenAIChatModelOptions {
   readonly organization?: string;
   /** OpenAI project id. */
   readonly project?: string;
-  /** Per-call time limit in ms (default 120 000). Exceeding it throws `LLMTimeoutError`. */
+  /**
+   * Per-call time limit in ms (default 120 000), covering the whole call: connecting, waiting for
+   * the headers and reading the body. Exceeding it aborts the request and throws `LLMTimeoutError`.
+   */
   readonly timeoutMs?: number;
   /**
    * Request field that carries `maxTokens`: `max_completion_tokens` (default when the provider is
@@ -103,12 +108,14 @@ export class OpenAIChatModel implements LanguageModel {
   readonly provider: string;
   /** The model id sent to the server. */
   readonly modelId: string;
-  /** The API's base URL. */
+  /** The API's base URL (credentials in it, `user:password@`, shown as `[REDACTED]@`). */
   readonly baseURL: string;
-  /** Per-call time limit in ms. */
+  /** Per-call time limit in ms, for the whole call (headers and body). */
   readonly timeoutMs: number;
   readonly #client: OpenAI;
   readonly #maxTokensParameter: "max_completion_tokens" | "max_tokens";
+  /** Exact secrets this model was configured with, removed from its error messages. */
+  readonly #secrets: readonly string[];
 
   /**
    * @param modelId the model, e.g. `gpt-4o-mini` or `llama3.1`
@@ -129,47 +136,60 @@ export class OpenAIChatModel implements LanguageModel {
     }
     const custom = options.client?.baseURL ?? options.baseURL;
     const isOpenAI = custom === undefined || /^https:\/\/api\.openai\.com(\/|$)/.test(custom);
+    const baseURL = (custom ?? OPENAI_BASE_URL).replace(/\/+$/, "");
     this.modelId = modelId;
     this.provider = options.provider ?? (isOpenAI ? "openai" : "openai-compatible");
-    this.baseURL = (custom ?? OPENAI_BASE_URL).replace(/\/+$/, "");
     this.timeoutMs = timeoutMs;
     this.#maxTokensParameter = mtp ?? (this.provider === "openai" ? "max_completion_tokens" : "max_tokens");
+    const env = options.env ?? process.env;
+    let apiKey = options.client ? options.client.apiKey : (options.apiKey ?? env.OPENAI_API_KEY);
+    if (!apiKey && !options.client) {
+      if (isOpenAI) throw new MissingApiKeyError("OPENAI_API_KEY", this.provider);
+      apiKey = "not-needed"; // local servers ignore the key, but the SDK requires one
+    }
+    const secrets = providerSecrets({
+      apiKey: apiKey === "not-needed" ? undefined : apiKey,
+      headers: options.headers,
+      baseURL,
+    });
+    for (const secret of secrets) registerSecret(secret);
+    this.#secrets = secrets;
+    this.baseURL = redactProviderText(baseURL, secrets);
     if (options.client) {
       this.#client = options.client;
       return;
     }
-    const env = options.env ?? process.env;
-    let apiKey = options.apiKey ?? env.OPENAI_API_KEY;
-    if (!apiKey) {
-      if (isOpenAI) throw new MissingApiKeyError("OPENAI_API_KEY", this.provider);
-      apiKey = "not-needed"; // local servers ignore the key, but the SDK requires one
-    }
     this.#client = new OpenAI({
       apiKey,
-      baseURL: this.baseURL,
+      baseURL,
       organization: options.organization ?? null,
       project: options.project ?? null,
       maxRetries: 0,
-      timeout: timeoutMs,
+      timeout: sdkBackstopTimeout(timeoutMs),
       ...(options.headers ? { defaultHeaders: { ...options.headers } } : {}),
     });
   }
 
-  /** Sends one chat-completions request. */
+  /**
+   * Sends one chat-completions request. The call gets its own abort signal (`CallSignal`),
+   * linked to `request.signal` by one listener removed when the call settles, and aborted when
+   * `timeoutMs` passes, while waiting for the headers or reading the body.
+   */
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const body = this.buildRequestBody(request);
-    const started = performance.now();
+    const call = new CallSignal(request.signal, this.timeoutMs);
     let completion: ChatCompletion;
     try {
-      // the caller's signal and our timeout go straight to the SDK: creating an AbortController
-      // per call costs more than the rest of this method
       completion = (await this.#client.chat.completions.create(body, {
-        ...(request.signal ? { signal: request.signal } : {}),
-        timeout: this.timeoutMs,
+        signal: call.signal,
+        // the SDK's own timer only covers the headers; ours covers the whole call and fires first
+        timeout: sdkBackstopTimeout(this.timeoutMs),
         maxRetries: 0,
       })) as ChatCompletion;
     } catch (error) {
-      throw this.#mapError(error, request.signal, performance.now() - started);
+      throw this.#mapError(error, call);
+    } finally {
+      call.done();
     }
     return this.parseResponse(completion, request);
   }
@@ -222,7 +242,10 @@ export class OpenAIChatModel implements LanguageModel {
     const choice = Array.isArray(completion?.choices) ? completion.choices[0] : undefined;
     if (!choice || typeof choice.message !== "object" || choice.message === null) {
       throw new BadResponseError(
-        `${this.provider}:${this.modelId}: the response has no choices (got ${formatValue(completion, 120)})`,
+        redactProviderText(
+          `${this.provider}:${this.modelId}: the response has no choices (got ${formatValue(completion, 120)})`,
+          this.#secrets,
+        ),
         { provider: this.provider, modelId: this.modelId },
       );
     }
@@ -255,18 +278,16 @@ export class OpenAIChatModel implements LanguageModel {
     };
   }
 
-  #mapError(error: unknown, signal: AbortSignal | undefined, elapsedMs: number): Error {
-    const opts = { provider: this.provider, modelId: this.modelId, cause: error };
-    if (signal?.aborted) return new CancelledError(undefined, opts);
-    // Under some runtimes (jest) the SDK reports its own timeout as a plain APIConnectionError;
-    // a connection error at the time limit is the timeout.
-    if (error instanceof APIConnectionError && elapsedMs >= this.timeoutMs - TIMER_SLACK_MS) {
-      return new LLMTimeoutError(
-        `${this.provider}:${this.modelId}: no complete response within ${this.timeoutMs} ms from ${this.baseURL}`,
-        opts,
-      );
-    }
-    return toLLMError(error, { ...opts, baseURL: this.baseURL, timeoutMs: this.timeoutMs });
+  #mapError(error: unknown, call: CallSignal): Error {
+    const ctx: ErrorContext = {
+      provider: this.provider,
+      modelId: this.modelId,
+      baseURL: this.baseURL,
+      timeoutMs: this.timeoutMs,
+      secrets: this.#secrets,
+    };
+    // which side aborted decides: the caller (CancelledError) or our time limit (LLMTimeoutError)
+    return callAbortError(call, error, ctx) ?? toLLMError(error, ctx);
   }
 
   /** `OpenAIChatModel(provider:modelId @ baseURL)`; never shows the key. */

@@ -20,7 +20,14 @@ export {
   type ResolvedOproOptions,
   type ScoreOf,
 } from "./options.js";
-export { type ParsedSolution, parseSolution } from "./parse.js";
+export {
+  DEFAULT_MAX_ANSWER_CHARS,
+  type ParsedSolution,
+  type ParseSolutionOptions,
+  parseSolution,
+  readSolution,
+  type SolutionReading,
+} from "./parse.js";
 export {
   OPRO_TITLE,
   type OproPromptInput,

@@ -28,7 +28,7 @@ import {
   rankHistory,
 } from "./history.js";
 import { type OproOptions, type ResolvedOproOptions, resolveOproOptions } from "./options.js";
-import { parseSolution } from "./parse.js";
+import { readSolution } from "./parse.js";
 import { oproPrompt, oproRetryMessage, renderHistory } from "./prompt.js";
 
 /** `details` of an OPRO step report. */
@@ -181,9 +181,9 @@ export class Opro extends Optimizer {
           errorCode: rootErrorCode(failure),
         });
       }
-      const parsed = parseSolution(text);
-      if (parsed === undefined) {
-        problems = [`the answer has no <value name="…"> … </value> block`];
+      const parsed = readSolution(text);
+      if (!parsed.ok) {
+        problems = [parsed.problem];
         rejected = [];
       } else {
         const prepared = this.prepareUpdates(view, parsed.values);

@@ -21,7 +21,6 @@ export {
   OptoPrimeMulti,
   type OptoPrimeMultiDetails,
   type OptoPrimeMultiOptions,
-  readChoice,
 } from "./multi.js";
 export {
   DEFAULT_PROMPT_TOKEN_BUDGET,
@@ -35,6 +34,7 @@ export {
   OptoPrime,
   type OptoPrimeDetails,
 } from "./optoprime.js";
+export { type ReadChoiceOptions, readChoice } from "./parse/choice.js";
 export {
   type JsonishValue,
   type ScanBudget,
@@ -44,6 +44,7 @@ export {
 } from "./parse/jsonish.js";
 export { type KeyResolver, keyResolver } from "./parse/keys.js";
 export {
+  DEFAULT_MAX_ANSWER_CHARS,
   type ParsedSuggestion,
   type ParseSuggestionOptions,
   parseSuggestion,

@@ -19,7 +19,7 @@ import {
   type OptoPrimeDetails,
   throwIfCancelled,
 } from "./optoprime.js";
-import { scanValueAt } from "./parse/jsonish.js";
+import { readChoiceAnswer } from "./parse/choice.js";
 import { valueBlock } from "./prompt/format.js";
 import { SELECTION_CLOSING, SELECTION_SYSTEM_PROMPT } from "./prompt/text.js";
 
@@ -336,7 +336,9 @@ export class OptoPrimeMulti extends OptoPrime {
     }
     this.verboseLog(`[${this.name}] response (select):\n${text}`);
     const numbers = candidates.map((c) => c.index);
-    const choice = readChoice(text);
+    const reading = readChoiceAnswer(text);
+    if (reading.problem !== undefined) return { error: reading.problem };
+    const choice = reading.choice;
     if (choice !== undefined && numbers.includes(choice)) return choice;
     return {
       error:
@@ -398,20 +400,4 @@ function candidateText(c: Candidate, view: ProblemView): string {
   const reasoning = c.outcome.parsed?.reasoning?.trim();
   if (reasoning) lines.push(`Reasoning: ${formatValue(reasoning, 1500)}`);
   return lines.join("\n");
-}
-
-/** The candidate number in a selection answer: `"choice"` of a JSON object, else "candidate N". */
-export function readChoice(text: string): number | undefined {
-  for (let at = text.indexOf("{"); at >= 0; at = text.indexOf("{", at + 1)) {
-    const r = scanValueAt(text, at);
-    if (r === undefined || r.value === null || typeof r.value !== "object" || Array.isArray(r.value))
-      continue;
-    for (const [k, v] of Object.entries(r.value)) {
-      if (!/^(choice|chosen|best|candidate|selection)$/i.test(k.trim())) continue;
-      const n = typeof v === "number" ? v : typeof v === "string" ? Number(/\d+/.exec(v)?.[0]) : Number.NaN;
-      if (Number.isInteger(n)) return n;
-    }
-  }
-  const m = /candidate\s*#?\s*(\d+)/i.exec(text) ?? /^\s*(\d+)\s*$/.exec(text);
-  return m ? Number(m[1]) : undefined;
 }

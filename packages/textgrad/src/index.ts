@@ -4,7 +4,12 @@
  */
 export { ModelCallFailedError, UnusableAnswerError } from "./errors.js";
 export { DEFAULT_OBJECTIVE, type ResolvedTextGradOptions, type TextGradOptions } from "./options.js";
-export { type ExtractedValue, extractNewValue } from "./parse.js";
+export {
+  DEFAULT_MAX_ANSWER_CHARS,
+  type ExtractedValue,
+  type ExtractNewValueOptions,
+  extractNewValue,
+} from "./parse.js";
 export { type GradientEdge, type GradientInbox, planTextGrad, type TextGradPlan } from "./plan.js";
 export { NEW_VALUE_CLOSE, NEW_VALUE_OPEN } from "./prompts.js";
 export { type RegisterTextGradOptions, registerTextGrad, TEXTGRAD_NAME } from "./register.js";

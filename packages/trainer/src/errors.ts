@@ -2,7 +2,7 @@
  * Typed errors of `@trace-ts/trainer`. Every class extends core's `TraceError`, so programs can
  * branch on the stable `code`; messages say what went wrong and what to do.
  */
-import { TraceError } from "@trace-ts/core";
+import { describeError, type RunStopReason, TraceError } from "@trace-ts/core";
 
 /** A dataset could not be built: a bad JSONL line, an unreadable file, impossible split sizes. */
 export class DatasetError extends TraceError {
@@ -97,9 +97,57 @@ export class ForwardOutputError extends TraceError {
 
 /** An evaluation or training run was stopped through its `AbortSignal`. */
 export class RunCancelledError extends TraceError {
+  /** Ends the run: see core's `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "cancelled";
+  }
+
   /** @param reason the signal's abort reason, kept as `cause` */
   constructor(reason?: unknown) {
     super("RUN_CANCELLED", "the run was cancelled through its AbortSignal", { cause: reason });
+  }
+}
+
+/**
+ * A training run stopped because a language model could not be used: `limit` model outages in a
+ * row (connection, authentication, 5xx, timeout or rate limit that survived the retries; no key or
+ * provider configured) in the examples' forward passes and guides, or in the optimizer's calls.
+ * `train()` reports it as reason `model-unavailable` (with this error's message); the last
+ * checkpoint stays valid, so `resume()` continues once the model is reachable again.
+ */
+export class ModelUnavailableError extends TraceError {
+  /** Ends the run: see core's `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
+  /** Whose model calls failed: the examples' (agent and guide) or the optimizer's. */
+  readonly source: "examples" | "optimizer";
+  /** How many outages in a row stopped the run (`maxConsecutiveOutages`). */
+  readonly outages: number;
+  /** The last outage, as `Name: message`. */
+  readonly modelError: string;
+
+  /**
+   * @param source whose model calls failed
+   * @param outages the consecutive outages counted
+   * @param last the last outage (kept as `cause`), or its description when only that is known
+   */
+  constructor(source: "examples" | "optimizer", outages: number, last: unknown) {
+    const modelError = typeof last === "string" ? last : describeError(last);
+    const one = outages === 1;
+    const where =
+      source === "examples"
+        ? `${one ? "example" : "examples in a row"} failed (forward pass or guide)`
+        : `${one ? "optimizer call" : "optimizer calls in a row"} failed`;
+    super(
+      "MODEL_UNAVAILABLE",
+      `${outages} ${where} because a language model could not be used; last error: ${modelError}`,
+      typeof last === "string" ? undefined : { cause: last },
+    );
+    this.source = source;
+    this.outages = outages;
+    this.modelError = modelError;
   }
 }
 
@@ -163,6 +211,35 @@ export class CheckpointMismatchError extends CheckpointError {
    */
   constructor(path: string, problem: string) {
     super(path, `does not match this run: ${problem}`, undefined, "CHECKPOINT_MISMATCH");
+  }
+}
+
+/**
+ * A value saved in a checkpoint is not a valid value of its parameter (the parameter's validator
+ * refuses it, as it would refuse such an update from an optimizer) — e.g. the source of a code
+ * parameter edited to something that does not compile. `resume()` changes nothing.
+ */
+export class CheckpointValueError extends CheckpointError {
+  /** The parameter's node name. */
+  readonly parameter: string;
+  /** Why the validator refused the value. */
+  readonly reason: string;
+  /**
+   * @param path the checkpoint file
+   * @param parameter the parameter's node name
+   * @param where which saved values (`parameters`, `best`: the best parameters)
+   * @param reason what the validator said
+   */
+  constructor(path: string, parameter: string, where: string, reason: string) {
+    super(
+      path,
+      `the value saved for parameter ${parameter} (in ${where}) is not valid for it ` +
+        `(${reason.replace(/\.$/, "")}); restore the checkpoint file or start a new run`,
+      undefined,
+      "CHECKPOINT_VALUE_INVALID",
+    );
+    this.parameter = parameter;
+    this.reason = reason;
   }
 }
 

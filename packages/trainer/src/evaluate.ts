@@ -1,10 +1,18 @@
 /**
  * Running an agent over examples with bounded concurrency: forward pass, guide, and the rule that
- * errors inside traced operations become feedback while budget, cancellation and configuration
- * failures stop the run.
+ * errors inside traced operations become feedback while errors that stop runs (core's
+ * `stopsRun`: budget, cancellation, model outage) do not.
  */
 import { setMaxListeners } from "node:events";
-import { describeError, ExecutionError, graphScope, Node, TraceError, validateOptions } from "@trace-ts/core";
+import {
+  describeError,
+  ExecutionError,
+  findStopError,
+  graphScope,
+  Node,
+  TraceError,
+  validateOptions,
+} from "@trace-ts/core";
 import pLimit from "p-limit";
 import type { Forward } from "./agent.js";
 import type { Dataset } from "./data/dataset.js";
@@ -34,9 +42,22 @@ export interface ExampleResult<O = unknown> {
   readonly durationMs: number;
 }
 
+/**
+ * An example that could not be run because a language model could not be used (an outage: see
+ * core's `RunStopReason`). It has no score and its error is never sent to an optimizer.
+ */
+export interface OutageFailure {
+  /** Index of the example in the dataset. */
+  readonly index: number;
+  /** The example's id, when it has one. */
+  readonly id?: string;
+  /** The model error, as `Name: message`. */
+  readonly error: string;
+}
+
 /** The outcome of an evaluation. */
 export interface Evaluation<O = unknown> {
-  /** Mean score. */
+  /** Mean score of the examples that were scored. */
   readonly mean: number;
   /** Scores in the order of the examples evaluated. */
   readonly scores: readonly number[];
@@ -44,6 +65,11 @@ export interface Evaluation<O = unknown> {
   readonly results: readonly ExampleResult<O>[];
   /** How many examples failed with an error (scored `errorScore`). */
   readonly errors: number;
+  /**
+   * Examples left out because a model outage kept them from running (only in training, which
+   * counts them; `evaluate()` rejects at the first outage instead), in the order evaluated.
+   */
+  readonly outages: readonly OutageFailure[];
   /** Wall-clock time in milliseconds. */
   readonly durationMs: number;
 }
@@ -96,6 +122,24 @@ export interface RunSettings<I, O, T> {
   readonly requireNode: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Training: an example that meets a model outage is reported here and left out (not scored)
+   * instead of stopping everything; the hook may throw (e.g. when too many came in a row), which
+   * stops the run. Without it, an outage rejects like a budget refusal.
+   */
+  readonly onOutage?: (error: TraceError) => void;
+  /** Training: called when an example ran without an outage (breaks a run of outages). */
+  readonly onRan?: () => void;
+}
+
+/** @internal What happened to one example: a result, or an outage that kept it from running. */
+export type ExampleOutcome<O> = ExampleResult<O> | (OutageFailure & { readonly outage: true });
+
+/** @internal Whether an outcome is an outage. */
+export function isOutage<O>(
+  outcome: ExampleOutcome<O>,
+): outcome is OutageFailure & { readonly outage: true } {
+  return (outcome as { outage?: unknown }).outage === true;
 }
 
 /**
@@ -104,9 +148,10 @@ export interface RunSettings<I, O, T> {
  *
  * - An `ExecutionError` in the agent (an error inside a traced operation) is not a crash: the
  *   example scores `errorScore` and its feedback is the exception node's error feedback.
- * - A spent budget (`BudgetExceededError`), a cancellation (`RunCancelledError`) or a
- *   configuration failure (missing API key, unknown model, …) stops the evaluation at once:
- *   nothing new starts, in-flight work is aborted, and the promise rejects with that error.
+ * - An error that stops runs (core's `findStopError`: a spent budget, a cancellation — rejected
+ *   as `RunCancelledError` —, or a model outage such as a refused connection, a 5xx, a timeout or
+ *   a missing API key) stops the evaluation at once: nothing new starts, in-flight work is
+ *   aborted, and the promise rejects with that error.
  * - Anything else thrown by the forward function outside traced operations is an `AgentError`;
  *   a guide that fails throws `GuideError` (or its own `TraceError`).
  *
@@ -125,7 +170,7 @@ export async function evaluate<I, O, T>(options: EvaluateOptions<I, O, T>): Prom
   const concurrency = options.concurrency ?? 8;
   if (concurrency < 1) throw new RangeError(`evaluate: concurrency must be ≥ 1, got ${concurrency}`);
   const started = performance.now();
-  const results = await runExamples(
+  const outcomes = await runExamples(
     indices.map((index) => ({ index, example: items[index]! })),
     {
       forward: options.forward,
@@ -138,7 +183,7 @@ export async function evaluate<I, O, T>(options: EvaluateOptions<I, O, T>): Prom
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
   );
-  return summarize(results, performance.now() - started);
+  return summarize(outcomes, performance.now() - started);
 }
 
 function isExampleArray<I, T>(
@@ -147,21 +192,39 @@ function isExampleArray<I, T>(
   return Array.isArray(value);
 }
 
-/** @internal Mean, scores and error count of finished results. */
-export function summarize<O>(results: readonly ExampleResult<O>[], durationMs: number): Evaluation<O> {
+/**
+ * @internal Mean, scores and error count of finished examples; outages are set apart (they have
+ * no score).
+ */
+export function summarize<O>(outcomes: readonly ExampleOutcome<O>[], durationMs: number): Evaluation<O> {
+  const results: ExampleResult<O>[] = [];
+  const outages: OutageFailure[] = [];
+  for (const o of outcomes) {
+    if (isOutage(o))
+      outages.push({ index: o.index, ...(o.id === undefined ? {} : { id: o.id }), error: o.error });
+    else results.push(o);
+  }
   const scores = results.map((r) => r.score);
   const mean = scores.length === 0 ? 0 : scores.reduce((a, b) => a + b, 0) / scores.length;
-  return { mean, scores, results, errors: results.filter((r) => r.error !== undefined).length, durationMs };
+  return {
+    mean,
+    scores,
+    results,
+    errors: results.filter((r) => r.error !== undefined).length,
+    outages,
+    durationMs,
+  };
 }
 
 /**
- * @internal Runs examples with bounded concurrency; results come back in the order given. The
- * first stopping error aborts everything in flight and rejects.
+ * @internal Runs examples with bounded concurrency; outcomes come back in the order given. The
+ * first stopping error aborts everything in flight and rejects (with `onOutage`, an outage is an
+ * outcome instead, unless the hook throws).
  */
 export async function runExamples<I, O, T>(
   items: readonly { readonly index: number; readonly example: Example<I, T> }[],
   settings: RunSettings<I, O, T>,
-): Promise<ExampleResult<O>[]> {
+): Promise<ExampleOutcome<O>[]> {
   const outer = settings.signal;
   if (outer?.aborted) throw new RunCancelledError(outer.reason);
   if (items.length === 0) return [];
@@ -169,7 +232,7 @@ export async function runExamples<I, O, T>(
   // every call in flight may listen for the abort (model calls, sleeps): not a leak
   setMaxListeners(Math.max(10, settings.concurrency * 4 + 10), controller.signal);
   const limit = pLimit(settings.concurrency);
-  const results: ExampleResult<O>[] = new Array(items.length);
+  const results: ExampleOutcome<O>[] = new Array(items.length);
   let onOuterAbort: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -185,14 +248,22 @@ export async function runExamples<I, O, T>(
       onOuterAbort = () => fail(new RunCancelledError(outer?.reason));
       outer?.addEventListener("abort", onOuterAbort, { once: true });
       items.forEach((item, k) => {
+        // a failure is handled inside the task, before p-limit starts the next one
+        const failWith = (error: unknown) =>
+          fail(outer?.aborted ? new RunCancelledError(outer.reason) : error);
         limit(async () => {
           if (controller.signal.aborted) return;
-          results[k] = await runOne(item.index, item.example, controller.signal, settings);
+          try {
+            results[k] = await runOne(item.index, item.example, controller.signal, settings);
+          } catch (error) {
+            failWith(error);
+            return;
+          }
           if (failed) return;
           finished++;
           settings.onProgress?.(finished, items.length);
           if (finished === items.length) resolve();
-        }).catch((error: unknown) => fail(outer?.aborted ? new RunCancelledError(outer.reason) : error));
+        }).catch(failWith);
       });
     });
   } finally {
@@ -206,9 +277,20 @@ async function runOne<I, O, T>(
   example: Example<I, T>,
   signal: AbortSignal,
   settings: RunSettings<I, O, T>,
-): Promise<ExampleResult<O>> {
+): Promise<ExampleOutcome<O>> {
   const started = performance.now();
   const id = example.id === undefined ? {} : { id: example.id };
+  /** An error that stops runs: an outage (with `onOutage`) becomes the outcome, others reject. */
+  const stopped = (error: unknown): ExampleOutcome<O> | undefined => {
+    if (signal.aborted) throw signal.reason ?? error;
+    const stop = findStopError(error);
+    if (stop === undefined) return undefined;
+    if (stop.stopsRun === "outage" && settings.onOutage) {
+      settings.onOutage(stop);
+      return { index, ...id, outage: true, error: describeError(stop) };
+    }
+    throw stoppingError(stop) ?? stop;
+  };
   let output: Node<O> | O;
   try {
     const context = { index, signal };
@@ -216,11 +298,11 @@ async function runOne<I, O, T>(
       ? await graphScope(() => settings.forward(example.input, context))
       : await settings.forward(example.input, context);
   } catch (error) {
-    if (signal.aborted) throw signal.reason ?? error;
-    const stop = stoppingError(error);
-    if (stop) throw stop;
+    const outage = stopped(error);
+    if (outage !== undefined) return outage;
     if (error instanceof ExecutionError) {
       const node = error.exceptionNode;
+      settings.onRan?.();
       return {
         index,
         ...id,
@@ -242,9 +324,8 @@ async function runOne<I, O, T>(
       await settings.guide.check(value, example, { index, signal }),
     );
   } catch (error) {
-    if (signal.aborted) throw signal.reason ?? error;
-    const stop = stoppingError(error);
-    if (stop) throw stop;
+    const outage = stopped(error);
+    if (outage !== undefined) return outage;
     if (error instanceof TraceError) throw error;
     throw new GuideError(
       settings.guide.name,
@@ -252,6 +333,7 @@ async function runOne<I, O, T>(
       { cause: error },
     );
   }
+  settings.onRan?.();
   return {
     index,
     ...id,

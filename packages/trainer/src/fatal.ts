@@ -1,21 +1,34 @@
 /**
- * Which errors stop a run instead of becoming feedback: a spent budget, a cancellation, and
- * configuration failures that no change of prompt or code can fix (missing key, unknown model…).
+ * Which errors stop a run instead of becoming feedback. The error classes decide (core's
+ * `TraceError.stopsRun`: a cancellation, a spent budget, a model outage); this module only reads
+ * that, from a thrown error's cause chain (`findStopError`) or from the stable `errorCode` an
+ * optimizer reports when it caught its model's error.
  */
 import {
   AuthenticationError,
+  BadResponseError,
   BudgetExceededError,
   CancelledError,
+  findStopError,
+  InvalidRequestError,
+  LLMTimeoutError,
   MissingApiKeyError,
   MissingPriceError,
   MissingProviderPackageError,
   NoDefaultModelError,
+  ProviderError,
+  RateLimitError,
+  type RunStopReason,
+  type TraceError,
   UnknownModelError,
 } from "@trace-ts/core";
 import { RunCancelledError } from "./errors.js";
 
 /**
  * The first error in `error`'s cause chain (itself included) that is an instance of `type`.
+ *
+ * @deprecated The trainer no longer classifies errors by class; use core's `findStopError(error)`
+ *   and its `stopsRun` to tell a run-stopping error from feedback.
  * @param error the error
  * @param type the class to look for
  */
@@ -31,32 +44,60 @@ export function findCause<E extends Error>(
   return undefined;
 }
 
-const CONFIG_FAILURES = [
-  AuthenticationError,
-  MissingApiKeyError,
-  NoDefaultModelError,
-  MissingProviderPackageError,
-  UnknownModelError,
-  MissingPriceError,
-] as const;
-
 /**
- * The error that must stop the run, if `error` (or its cause chain) holds one: the
- * `BudgetExceededError`, a `RunCancelledError` for a cancellation, or the configuration error.
- * Undefined when the error may become feedback.
+ * The error that must stop the run, if `error` (or its cause chain) holds one — the error whose
+ * `stopsRun` is set (`findStopError`): a `BudgetExceededError`, a model outage (connection,
+ * authentication, 5xx, timeout, rate limit, missing key or provider), or a cancellation, which is
+ * returned as a `RunCancelledError`. Undefined when the error may become feedback.
  *
  * @param error what was thrown
  */
-export function stoppingError(error: unknown): Error | undefined {
-  const budget = findCause(error, BudgetExceededError);
-  if (budget) return budget;
-  const run = findCause(error, RunCancelledError);
-  if (run) return run;
-  const cancelled = findCause(error, CancelledError);
-  if (cancelled) return new RunCancelledError(cancelled.cause ?? cancelled);
-  for (const type of CONFIG_FAILURES) {
-    const hit = findCause<Error>(error, type);
-    if (hit) return hit;
-  }
-  return undefined;
+export function stoppingError(error: unknown): TraceError | undefined {
+  const stop = findStopError(error);
+  if (stop === undefined || stop instanceof RunCancelledError) return stop;
+  if (stop.stopsRun === "cancelled") return new RunCancelledError(stop.cause ?? stop);
+  return stop;
+}
+
+/** One instance of every core model error, to read each code's `stopsRun` from the classes. */
+function samples(): TraceError[] {
+  return [
+    new AuthenticationError(""),
+    new RateLimitError(""),
+    new LLMTimeoutError(""),
+    // no status: a dropped connection. An optimizer's report carries only the code, so a
+    // reported provider failure counts as an outage whatever its status was.
+    new ProviderError(""),
+    new BadResponseError(""),
+    new BudgetExceededError("", { limit: "tokens", max: 0, used: 0, requested: 0 }),
+    new CancelledError(),
+    new MissingApiKeyError("", ""),
+    new UnknownModelError("", ""),
+    new InvalidRequestError(""),
+    new MissingProviderPackageError("", ""),
+    new MissingPriceError("", ""),
+    new NoDefaultModelError(),
+    new RunCancelledError(),
+  ];
+}
+
+let byCode: ReadonlyMap<string, RunStopReason | undefined> | undefined;
+
+/**
+ * Why a failure known only by its stable code stops a run, as the error classes of core decide
+ * (`stopsRun`): for an optimizer's `report.errorCode` (the code of the innermost `TraceError`
+ * behind its failed model call), `budget`, `cancelled` or `outage`; undefined for feedback and for
+ * unknown codes. A reported `LLM_PROVIDER` counts as an outage whatever the HTTP status was (the
+ * code does not carry it). Useful in hand-written loops: stop when a step's model was down.
+ *
+ * @example
+ * const report = await optimizer.step();
+ * if (stopReasonOfCode(report.errorCode) === "outage") throw new Error(`model down: ${report.error}`);
+ *
+ * @param code e.g. `LLM_BUDGET_EXCEEDED`, `LLM_RATE_LIMIT`
+ */
+export function stopReasonOfCode(code: string | undefined): RunStopReason | undefined {
+  if (code === undefined) return undefined;
+  byCode ??= new Map(samples().map((e) => [e.code, e.stopsRun]));
+  return byCode.get(code);
 }

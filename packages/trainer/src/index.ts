@@ -41,18 +41,37 @@ export {
   CheckpointExistsError,
   CheckpointMismatchError,
   CheckpointNotFoundError,
+  CheckpointValueError,
   DatasetError,
   ForwardOutputError,
   GuideError,
   JudgeResponseError,
+  ModelUnavailableError,
   NotSerializableError,
   RunCancelledError,
 } from "./errors.js";
-export { type EvaluateOptions, type Evaluation, type ExampleResult, evaluate } from "./evaluate.js";
-export { findCause, stoppingError } from "./fatal.js";
+export {
+  type EvaluateOptions,
+  type Evaluation,
+  type ExampleResult,
+  evaluate,
+  type OutageFailure,
+} from "./evaluate.js";
+export { findCause, stoppingError, stopReasonOfCode } from "./fatal.js";
 export { type ExactMatchOptions, exactMatch } from "./guides/exact-match.js";
-export { type GuideFunction, type GuideFunctionResult, guide } from "./guides/function-guide.js";
-export { type JudgeParseResult, type JudgeScale, parseJudgeResponse } from "./guides/judge-parse.js";
+export {
+  type GuideFunction,
+  type GuideFunctionResult,
+  type GuideOptions,
+  guide,
+} from "./guides/function-guide.js";
+export {
+  DEFAULT_MAX_JUDGE_REPLY_CHARS,
+  type JudgeParseOptions,
+  type JudgeParseResult,
+  type JudgeScale,
+  parseJudgeResponse,
+} from "./guides/judge-parse.js";
 export { judgeMessages, type LlmJudgeOptions, llmJudge } from "./guides/llm-judge.js";
 export type { Guide, GuideContext, GuideResult } from "./guides/types.js";
 export { RUN_LOG_SCHEMA_PATH, readRunLog, runLogSchema } from "./log/read.js";
@@ -62,6 +81,7 @@ export {
   type DatasetInfo,
   type EndRecord,
   type EvalRecord,
+  type OutageRecord,
   type ParameterValueRecord,
   type ProposalRecord,
   type ResumeRecord,
@@ -70,6 +90,7 @@ export {
   type RunLogRecord,
   type RunRecord,
   type StepRecord,
+  type StepSkip,
   type StopReason,
   type UsageRecord,
 } from "./log/records.js";

@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { Dataset, DatasetError, EpochSampler, Rng } from "@trace-ts/trainer";
+import { Dataset, DatasetError, EpochSampler, parseJsonl, Rng } from "@trace-ts/trainer";
+import { tempDirs } from "./helpers/tmp.js";
 
 const examples = Array.from({ length: 20 }, (_, i) => ({ input: `q${i}`, target: i }));
+const tempDir = tempDirs("trainer-ds-");
 
 function tempFile(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "trainer-ds-"));
-  const path = join(dir, name);
+  const path = join(tempDir(), name);
   writeFileSync(path, text);
   return path;
 }
@@ -60,6 +60,56 @@ describe("Dataset", () => {
     await expect(Dataset.fromJsonl(custom, { parse })).rejects.toThrow(`${custom}:2: missing answer 'a'`);
     const ok = Dataset.parseJsonl('{"q": "a", "a": 1}', { parse });
     expect(ok.items).toEqual([{ input: "a", target: 1 }]);
+  });
+
+  it("reads integer ids beyond 2^53 digit for digit, and refuses ones it cannot read exactly", async () => {
+    const path = tempFile(
+      "big.jsonl",
+      [
+        '{"input": "a", "id": 9007199254740993}',
+        '{"meta": {"id": 1}, "input": "b", "id": 12345678901234567890123, "note": "x"}',
+        '{"input": "c", "id": -9007199254740995}',
+        '{"input": "d", "id": 9007199254740991}',
+        '{"input": {"id": 99999999999999999999}, "id": "e"}',
+      ].join("\n"),
+    );
+    const ds = await Dataset.fromJsonl(path);
+    expect(ds.items.map((e) => e.id)).toEqual([
+      "9007199254740993",
+      "12345678901234567890123",
+      "-9007199254740995",
+      "9007199254740991",
+      "e",
+    ]);
+    // 9007199254740993 and 9007199254740992 are the same JavaScript number: no false duplicate
+    const near = parseJsonl('{"input": 1, "id": 9007199254740993}\n{"input": 2, "id": 9007199254740992}');
+    expect(near.map((e) => e.id)).toEqual(["9007199254740993", "9007199254740992"]);
+    const inexact = tempFile("inexact.jsonl", '{"input": 1}\n{"input": 2, "id": 1e30}\n');
+    const error = await Dataset.fromJsonl(inexact).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as DatasetError).line).toBe(2);
+    expect((error as Error).message).toBe(
+      `${inexact}:2: "id" 1e30 is a number too large to be read exactly (beyond 2^53); write it as a string: "id": "1e30"`,
+    );
+  });
+
+  it("refuses duplicate ids, naming both lines", async () => {
+    const path = tempFile(
+      "dup.jsonl",
+      '{"input": 1, "id": "a"}\n{"input": 2, "id": 7}\n\n{"input": 3, "id": "7"}\n',
+    );
+    const error = await Dataset.fromJsonl(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as DatasetError).line).toBe(4);
+    expect((error as Error).message).toBe(
+      `${path}:4: duplicate id "7": lines 2 and 4 have the same id (ids must be unique)`,
+    );
+    // a custom parser's ids are checked too; items without ids are not
+    const parse = (v: unknown) => ({ input: v, id: String((v as { k: string }).k) });
+    expect(() => parseJsonl('{"k": "x"}\n{"k": "x"}', { parse, source: "s" })).toThrow(
+      's:2: duplicate id "x": lines 1 and 2',
+    );
+    expect(parseJsonl('{"input": 1}\n{"input": 1}')).toHaveLength(2);
   });
 
   it("shuffles deterministically for a seed", () => {

@@ -7,12 +7,13 @@
  * (scripts/ts-loader), so no build is needed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { normalizedLog } from "./helpers/log.js";
+import { tempDirs } from "./helpers/tmp.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const register = fileURLToPath(new URL("../../../scripts/ts-loader/register.mjs", import.meta.url));
@@ -73,8 +74,15 @@ function checkpointStep(dir: string): number {
 describe("resume after SIGKILL (child process)", () => {
   let reference: { dir: string; result: unknown };
 
+  let referenceDir: string | undefined;
+  const tempDir = tempDirs("trainer-kill-");
+  afterAll(() => {
+    if (referenceDir !== undefined) rmSync(referenceDir, { recursive: true, force: true });
+  });
+
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), "trainer-kill-ref-"));
+    referenceDir = dir;
     const run = await runChild("train", dir);
     expect(run.code).toBe(0);
     reference = { dir, result: done(run) };
@@ -82,7 +90,7 @@ describe("resume after SIGKILL (child process)", () => {
   }, 90_000);
 
   it("a run killed by the parent mid-run and resumed ends like the uninterrupted run", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "trainer-kill-"));
+    const dir = tempDir();
     let killed = false;
     const cut = await runChild("train", dir, {
       onLine: (line, child) => {
@@ -107,7 +115,7 @@ describe("resume after SIGKILL (child process)", () => {
   }, 90_000);
 
   it("a run killed after writing a step's log record but before its checkpoint resumes cleanly", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "trainer-kill-"));
+    const dir = tempDir();
     const cut = await runChild("train", dir, { env: { KILL_AFTER_STEP_RECORD: "3" } });
     expect(cut.signal).toBe("SIGKILL");
     expect(checkpointStep(dir)).toBe(2);

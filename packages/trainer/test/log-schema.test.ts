@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { Budget, enforceBudget, trackUsage, UsageTracker, wrapModel } from "@trace-ts/core";
+import { Budget, enforceBudget, ProviderError, trackUsage, UsageTracker, wrapModel } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import {
   type Algorithm,
@@ -20,6 +19,7 @@ import {
 import { Ajv } from "ajv";
 import { adder, adderModelReply, additionExamples, JsonOptimizer } from "./helpers/agents.js";
 import { closeness, multiplierSetup, scaled } from "./helpers/setup.js";
+import { tempDirs } from "./helpers/tmp.js";
 
 function validator() {
   const ajv = new Ajv({
@@ -43,9 +43,7 @@ function expectValid(path: string): number {
   return lines.length;
 }
 
-function dir(): string {
-  return mkdtempSync(join(tmpdir(), "trainer-schema-"));
-}
+const dir = tempDirs("trainer-schema-");
 
 describe("run log schema", () => {
   it("ships with the package and is a draft-07 JSON Schema", () => {
@@ -127,6 +125,39 @@ describe("run log schema", () => {
     expectValid(join(d, "log.jsonl"));
   });
 
+  it("records of model outages, skipped steps and a model-unavailable end validate", async () => {
+    const d = dir();
+    // answers are right from the start (batches are perfect) but every fifth call is refused;
+    // from call 14 on the model is down
+    const agentModel = new ScriptedModel((r, i) =>
+      i >= 14 || i % 5 === 2 ? new ProviderError("connection refused") : adderModelReply(r.messages),
+    );
+    const agent = adder(agentModel, "Add the numbers. Reply with digits only.");
+    const optimizer = new JsonOptimizer(agent.parameters(), {
+      model: new ScriptedModel(['{"suggestion": {}}'], { whenExhausted: "repeat-last" }),
+    });
+    const result = await train({
+      agent,
+      optimizer,
+      forward: agent.forward,
+      guide: exactMatch(),
+      train: additionExamples(12),
+      validation: additionExamples(3, 40),
+      batchSize: 3,
+      concurrency: 1,
+      maxConsecutiveOutages: 3,
+      log: join(d, "log.jsonl"),
+      progress: false,
+    });
+    expect(result.reason).toBe("model-unavailable");
+    const records = await readRunLog(join(d, "log.jsonl"));
+    const text = JSON.stringify(records);
+    expect(text).toContain('"outages":[{"index"');
+    expect(text).toContain('"skipped":"perfect-batch"');
+    expect(records.at(-1)).toMatchObject({ type: "end", reason: "model-unavailable" });
+    expectValid(join(d, "log.jsonl"));
+  });
+
   it("rejects records that break it (the check can fail)", () => {
     const validate = validator();
     expect(validate({ type: "eval", time: "2026-01-01T00:00:00.000Z", step: 0 })).toBe(false);
@@ -142,5 +173,21 @@ describe("run log schema", () => {
     expect(validate({ type: "resume", time: "2026-01-01T00:00:00.000Z", step: 1, checkpoint: "x" })).toBe(
       true,
     );
+    const evalRecord = {
+      type: "eval",
+      time: "2026-01-01T00:00:00.000Z",
+      step: 0,
+      split: "validation",
+      label: "initial",
+      indices: [0, 2],
+      scores: [1, 0],
+      mean: 0.5,
+      errors: 0,
+      durationMs: 1,
+    };
+    expect(validate(evalRecord)).toBe(true);
+    expect(validate({ ...evalRecord, outages: [{ index: 1, error: "ProviderError: down" }] })).toBe(true);
+    expect(validate({ ...evalRecord, outages: [] })).toBe(false);
+    expect(validate({ ...evalRecord, outages: [{ index: 1 }] })).toBe(false);
   });
 });

@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { Model, node, ops } from "@trace-ts/core";
@@ -7,6 +5,9 @@ import { ScriptedModel } from "@trace-ts/core/testing";
 import { type Agent, readCheckpoint, resume, train } from "@trace-ts/trainer";
 import { JsonOptimizer, promptVariables, userText } from "./helpers/agents.js";
 import { closeness, scaled } from "./helpers/setup.js";
+import { tempDirs } from "./helpers/tmp.js";
+
+const tempDir = tempDirs("trainer-model-");
 
 /** A model-class agent: checkpointed through its own state()/loadState(). */
 class Scaler extends Model {
@@ -42,7 +43,7 @@ function setup(dir: string) {
 
 describe("training a Model-class agent", () => {
   it("checkpoints the model's own state and resumes into a new instance", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "trainer-model-"));
+    const dir = tempDir();
     const a = setup(dir);
     const controller = new AbortController();
     const first = await train({

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
+import { bundle, ops } from "@trace-ts/core";
+import { ScriptedModel } from "@trace-ts/core/testing";
 import {
   AgentError,
   type Algorithm,
@@ -10,6 +11,8 @@ import {
   CheckpointExistsError,
   CheckpointMismatchError,
   CheckpointNotFoundError,
+  CheckpointValueError,
+  exactMatch,
   minibatch,
   readCheckpoint,
   resume,
@@ -20,10 +23,9 @@ import {
 import { JsonOptimizer, multiplier } from "./helpers/agents.js";
 import { normalizedLog } from "./helpers/log.js";
 import { closeness, multiplierSetup, scaled } from "./helpers/setup.js";
+import { tempDirs } from "./helpers/tmp.js";
 
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "trainer-resume-"));
-}
+const tempDir = tempDirs("trainer-resume-");
 
 /** A deterministic run: the optimizer's answer depends only on the prompt, never on call order. */
 function setup(
@@ -250,6 +252,69 @@ describe("checkpoints and resume (in process)", () => {
     );
     writeFileSync(s.config.checkpoint!, "{");
     await expect(resume(setup(dir, () => minibatch()).config)).rejects.toBeInstanceOf(CheckpointError);
+  });
+
+  it("validates the saved values like an update and refuses a value the parameter's validator rejects", async () => {
+    const dir = tempDir();
+    /** An agent whose trainable code doubles numbers; the optimizer proposes nothing. */
+    const codeRun = () => {
+      const double = bundle((x: number): number => x * 2, { trainable: true, name: "double" });
+      const optimizer = new JsonOptimizer([double.parameter!], {
+        model: new ScriptedModel(['{"suggestion": {}}'], { whenExhausted: "repeat-last" }),
+      });
+      const config: TrainConfig<number, number, number> = {
+        optimizer,
+        forward: (x: number) => ops.add(double(x), 0),
+        guide: exactMatch(),
+        train: scaled(3, 4),
+        validation: scaled(3, 2, 10),
+        batchSize: 2,
+        maxSteps: 1,
+        checkpoint: join(dir, "checkpoint.json"),
+        log: join(dir, "log.jsonl"),
+        // every new bundle's code parameter gets a new name (__code:N): match by position
+        matchParameters: "position",
+        progress: false,
+      };
+      return { double, config };
+    };
+    const first = codeRun();
+    await train(first.config);
+    const path = first.config.checkpoint!;
+    const saved = JSON.parse(readFileSync(path, "utf8")) as {
+      parameters: { name: string; value: unknown }[];
+      best: { values: unknown[] };
+    };
+    const logBefore = readFileSync(first.config.log!, "utf8");
+
+    // a code parameter edited to a number: refused, naming the parameter, before anything changes
+    writeFileSync(path, JSON.stringify({ ...saved, parameters: [{ ...saved.parameters[0], value: 42 }] }));
+    const second = codeRun();
+    const sourceBefore = second.double.getSource();
+    const error = await resume({ ...second.config, maxSteps: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckpointValueError);
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointValueError).code).toBe("CHECKPOINT_VALUE_INVALID");
+    const name = second.double.parameter!.name;
+    expect((error as CheckpointValueError).parameter).toBe(name);
+    expect((error as Error).message).toContain(
+      `the value saved for parameter ${name} (in parameters) is not valid for it (code for double does not compile`,
+    );
+    expect(second.double.getSource()).toBe(sourceBefore);
+    expect(readFileSync(first.config.log!, "utf8")).toBe(logBefore);
+
+    // source that does not compile, in the best values
+    writeFileSync(path, JSON.stringify({ ...saved, best: { ...saved.best, values: ["(x) => x *"] } }));
+    const third = codeRun();
+    const bad = await resume({ ...third.config, maxSteps: 2 }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(CheckpointValueError);
+    expect((bad as Error).message).toContain(`parameter ${third.double.parameter!.name} (in best)`);
+    expect((bad as CheckpointValueError).reason.length).toBeGreaterThan(0);
+
+    // the checkpoint as written resumes
+    writeFileSync(path, JSON.stringify(saved));
+    const fourth = codeRun();
+    expect((await resume({ ...fourth.config, maxSteps: 2 })).steps).toBe(2);
   });
 
   it("continues a finished run only up to a larger step limit", async () => {

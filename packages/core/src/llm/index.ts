@@ -8,6 +8,7 @@ export {
   requestCacheKey,
 } from "./cache-key.js";
 export { CALL_LLM_OP, type CallLLMOptions, callLLM } from "./call-llm.js";
+export { type CallAbortSource, CallSignal, sdkBackstopTimeout } from "./call-signal.js";
 export {
   AuthenticationError,
   BadResponseError,
@@ -28,9 +29,20 @@ export {
   UnknownModelError,
 } from "./errors.js";
 export {
+  type BudgetAmount,
+  type BudgetLedger,
+  type BudgetLimits,
+  exceededLimit,
+  InMemoryBudgetLedger,
+  type LedgerReservation,
+  type LedgerReserveResult,
+  type LedgerTotals,
+} from "./ledger.js";
+export {
   Budget,
   type BudgetOptions,
   type BudgetReservation,
+  type BudgetReserveOptions,
   type BudgetState,
   enforceBudget,
 } from "./middleware/budget.js";
@@ -75,14 +87,39 @@ export {
 } from "./middleware/wrap.js";
 export { costOf, lookupPrice, type ModelPrice, type PriceTable, priceLookup } from "./prices.js";
 export {
+  callAbortError,
   connectionDetail,
   type ProviderErrorContext,
   type ProviderFailure,
   providerFailureToError,
+  redactProviderText,
 } from "./provider-failure.js";
-export { REDACTED, redact, redactString, SECRET_ENV_VARS, secretsFromEnv } from "./redact.js";
+export {
+  knownSecrets,
+  type ProviderSecretSources,
+  providerSecrets,
+  REDACTED,
+  redact,
+  redactError,
+  redactString,
+  registeredSecrets,
+  registerSecret,
+  SECRET_ENV_VARS,
+  secretRegistryVersion,
+  secretsFromEnv,
+} from "./redact.js";
 export { type HeaderSource, parseRetryAfter } from "./retry-after.js";
-export { CHARS_PER_TOKEN, estimateInputTokens, estimateMessageTokens, estimateTextTokens } from "./tokens.js";
+export {
+  CHARS_PER_TOKEN,
+  estimateInputTokens,
+  estimateMessageTokens,
+  estimateTextTokens,
+  JSON_FORMAT_OVERHEAD_BOUND,
+  MESSAGE_OVERHEAD_BOUND,
+  REQUEST_OVERHEAD_BOUND,
+  upperBoundInputTokens,
+  upperBoundTextTokens,
+} from "./tokens.js";
 export type {
   ChatMessage,
   ChatRole,

@@ -24,6 +24,7 @@ export {
   type ApproveOptions,
   OPTIMIZER_OPTION_SCHEMA,
   Optimizer,
+  OptimizerBusyError,
   type OptimizerOptions,
   type OptimizerState,
   type PreparedUpdates,

@@ -4,6 +4,7 @@ import { defaultPropagator, type Propagator } from "../backward/propagator.js";
 import { checkIsolation, requireIsolation } from "../code/isolation.js";
 import type { IsolationLevel } from "../code/runner.js";
 import { InvalidOptionError } from "../errors/graph-errors.js";
+import { TraceError } from "../errors/trace-error.js";
 import { type Node, ParameterNode } from "../graph/node.js";
 import { type ProblemView, type ProblemViewOptions, problemView } from "../problem/problem-view.js";
 import { type ApprovalHook, askApproval, proposedChange } from "./approval.js";
@@ -16,6 +17,22 @@ import {
   type StepReport,
   totalUsage,
 } from "./report.js";
+
+/**
+ * `step()` was called while an earlier `step()` of the same optimizer had not finished. Two steps
+ * at once would read the same feedback and apply updates on top of each other; await the first
+ * one (or use `propose()`, which changes nothing, for concurrent proposals).
+ */
+export class OptimizerBusyError extends TraceError {
+  /** @param optimizer the optimizer's name */
+  constructor(optimizer: string) {
+    super(
+      "OPTIMIZER_BUSY",
+      `${optimizer}.step() was called while another step() of the same optimizer was still running; ` +
+        "await the running step first (propose() may run concurrently, since it changes nothing)",
+    );
+  }
+}
 
 /** Options every optimizer accepts. */
 export interface OptimizerOptions {
@@ -101,6 +118,7 @@ export abstract class Optimizer {
   /** Name used in reports and saved state, e.g. `OptoPrime`. */
   abstract readonly name: string;
   #steps = 0;
+  #stepping = false;
   readonly #hooks: ApprovalHook[] = [];
 
   /**
@@ -230,8 +248,21 @@ export abstract class Optimizer {
   /**
    * One optimization step: `propose()`, then `approve()` the updates (when hooks are set), then
    * `apply()` the approved ones, then `afterStep()`.
+   *
+   * @throws OptimizerBusyError (the returned promise rejects) when another `step()` of this
+   *   optimizer is still running
    */
   async step(options: StepOptions = {}): Promise<StepReport> {
+    if (this.#stepping) throw new OptimizerBusyError(this.name);
+    this.#stepping = true;
+    try {
+      return await this.#step(options);
+    } finally {
+      this.#stepping = false;
+    }
+  }
+
+  async #step(options: StepOptions): Promise<StepReport> {
     const started = performance.now();
     const proposal = await this.propose(options);
     const approval = await this.approve(proposal.updates, {

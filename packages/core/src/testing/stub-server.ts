@@ -1,8 +1,9 @@
 /**
  * A local HTTP stub of LLM provider APIs for tests: it listens on 127.0.0.1 on an ephemeral
  * port, records every request, and answers with whatever your handler returns (a JSON body, an
- * error status with headers, a delay, a dropped connection, or no answer at all). Point the real
- * provider packages at it with `baseURL` to test your code end to end without network access.
+ * error status with headers, a delay, a dropped connection, no answer at all, or a body dripped a
+ * byte at a time). Point the real provider packages at it with `baseURL` to test your code end to
+ * end without network access.
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -39,6 +40,20 @@ export interface StubReply {
   readonly reset?: boolean;
   /** Never answer (the client must time out or abort). */
   readonly hang?: boolean;
+  /**
+   * Send the status and headers at once, then the body a chunk at a time: `chunk` (default one
+   * space, which JSON parsers skip) every `intervalMs` (default 500) — for `forMs` ms, after which
+   * the real body (`body`/`json`) is sent and the response ends, or, without `forMs`, until the
+   * client gives up or the server closes. Tests that a client's time limit covers the body too.
+   */
+  readonly drip?: {
+    /** Time between chunks in ms (default 500). */
+    readonly intervalMs?: number;
+    /** What to send each time (default `" "`). */
+    readonly chunk?: string;
+    /** Stop dripping after this long and send the body; default: drip until the connection closes. */
+    readonly forMs?: number;
+  };
 }
 
 /** Computes the reply to a request; `index` counts requests from 0. */
@@ -60,6 +75,13 @@ export interface StubServer {
   readonly requests: readonly StubRequest[];
   /** Number of requests received so far (also when not recording). */
   readonly requestCount: number;
+  /** Client connections currently open (keep-alive connections count until they close). */
+  readonly openConnections: number;
+  /**
+   * Resolves true once no client connection is open (e.g. after a client aborted a dripping
+   * response), or false if some are still open after `timeoutMs` (default 5000).
+   */
+  waitForNoConnections(timeoutMs?: number): Promise<boolean>;
   /** Replaces the handler. */
   setHandler(handler: StubHandler): void;
   /** Forgets recorded requests and resets the request counter. */
@@ -90,6 +112,7 @@ export async function startStubServer(
   let count = 0;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const idleWaiters = new Set<() => void>();
 
   const server: Server = createServer((req, res) => {
     const receivedAt = performance.now();
@@ -130,6 +153,10 @@ export async function startStubServer(
       }
       if (reply.hang) return;
       const payload = reply.body ?? (reply.json === undefined ? "" : JSON.stringify(reply.json));
+      if (reply.drip) {
+        drip(res, reply, payload);
+        return;
+      }
       res.writeHead(reply.status ?? 200, {
         "content-type": "application/json",
         "content-length": Buffer.byteLength(payload),
@@ -146,9 +173,36 @@ export async function startStubServer(
     } else send();
   };
 
+  const drip = (res: ServerResponse, reply: StubReply, payload: string): void => {
+    const intervalMs = Math.max(1, reply.drip?.intervalMs ?? 500);
+    const chunk = reply.drip?.chunk ?? " ";
+    const forMs = reply.drip?.forMs;
+    const started = performance.now();
+    res.writeHead(reply.status ?? 200, { "content-type": "application/json", ...reply.headers });
+    res.flushHeaders();
+    const interval = setInterval(() => {
+      if (res.destroyed || res.writableEnded) return stop();
+      if (forMs !== undefined && performance.now() - started >= forMs) {
+        stop();
+        res.end(payload);
+        return;
+      }
+      res.write(chunk);
+    }, intervalMs);
+    timers.add(interval);
+    function stop(): void {
+      clearInterval(interval);
+      timers.delete(interval);
+    }
+    res.on("close", stop);
+  };
+
   server.on("connection", (socket) => {
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) for (const wake of [...idleWaiters]) wake();
+    });
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -164,6 +218,22 @@ export async function startStubServer(
     get requestCount() {
       return count;
     },
+    get openConnections() {
+      return sockets.size;
+    },
+    waitForNoConnections(timeoutMs = 5_000) {
+      if (sockets.size === 0) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const finish = (idle: boolean): void => {
+          clearTimeout(timer);
+          idleWaiters.delete(wake);
+          resolve(idle);
+        };
+        const wake = (): void => finish(true);
+        const timer = setTimeout(() => finish(sockets.size === 0), timeoutMs);
+        idleWaiters.add(wake);
+      });
+    },
     setHandler(h) {
       current = h;
     },
@@ -174,6 +244,7 @@ export async function startStubServer(
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      for (const wake of [...idleWaiters]) wake();
       for (const s of sockets) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },

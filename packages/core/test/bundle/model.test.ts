@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "@jest/globals";
+import { afterEach, describe, expect, it } from "@jest/globals";
 import {
   asModel,
   bundle,
@@ -19,6 +19,17 @@ import {
   StateValueError,
   traced,
 } from "@trace-ts/core";
+
+/** Temporary directories of this file's tests, removed after each test. */
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
 
 class Client {
   calls = 0;
@@ -232,7 +243,7 @@ describe("state() and loadState()", () => {
 
 describe("save() and load()", () => {
   it("writes the state atomically as JSON and reads it back", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "trace-model-"));
+    const dir = tempDir("trace-model-");
     const file = join(dir, "agent.json");
     const a = new Agent();
     a.prompt.data = "saved";
@@ -251,7 +262,7 @@ describe("save() and load()", () => {
   });
 
   it("load() of a missing or corrupt file is a StateFormatError and changes nothing", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "trace-model-"));
+    const dir = tempDir("trace-model-");
     const b = new Agent();
     await expect(b.load(join(dir, "nope.json"))).rejects.toThrow(/cannot read the state file/);
     writeFileSync(join(dir, "bad.json"), "{ truncated");
@@ -328,7 +339,7 @@ describe("exportSource()", () => {
     const text = c.exportSource();
     expect(text).toContain("export const values");
     expect(text).toContain("const { LIMIT } = scope;");
-    const dir = mkdtempSync(join(tmpdir(), "trace-export-"));
+    const dir = tempDir("trace-export-");
     const file = join(dir, "learned.mjs");
     writeFileSync(file, text);
     expect(existsSync(file)).toBe(true);

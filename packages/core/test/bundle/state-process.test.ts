@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,16 +56,20 @@ describe("state across processes", () => {
     expect(expected).not.toEqual(before);
 
     const dir = mkdtempSync(join(tmpdir(), "trace-state-"));
-    const statePath = join(dir, "state.json");
-    writeFileSync(statePath, JSON.stringify(agent.state()));
+    try {
+      const statePath = join(dir, "state.json");
+      writeFileSync(statePath, JSON.stringify(agent.state()));
 
-    const parentSecret = traced(agent).secret.getSource();
-    for (const compiler of ["swc", "tsc"] as const) {
-      const result = runChild(compiler, statePath, questions);
-      expect(result.outputs).toEqual(expected);
-      if (compiler === "tsc")
-        expect(result.capturedSecret).not.toBe(parentSecret); // tsc prints it differently
-      else expect(result.capturedSecret).toBe(parentSecret);
+      const parentSecret = traced(agent).secret.getSource();
+      for (const compiler of ["swc", "tsc"] as const) {
+        const result = runChild(compiler, statePath, questions);
+        expect(result.outputs).toEqual(expected);
+        if (compiler === "tsc")
+          expect(result.capturedSecret).not.toBe(parentSecret); // tsc prints it differently
+        else expect(result.capturedSecret).toBe(parentSecret);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -47,7 +47,7 @@ describe("withDefaults", () => {
 
   it("orders the stack: cache hits are counted but cost no budget and no retries", async () => {
     const usage = new UsageTracker();
-    const budget = new Budget({ maxTokens: 40 });
+    const budget = new Budget({ maxTokens: 40, estimateInputTokens: () => 5 });
     const base = new ScriptedModel(
       [new ProviderError("x", { status: 503 }), { text: "a", usage: { inputTokens: 5, outputTokens: 10 } }],
       { whenExhausted: "repeat-last" },
@@ -59,7 +59,7 @@ describe("withDefaults", () => {
       budget,
       concurrency: 2,
     });
-    await model.generate(req); // one failed attempt + one success: one reservation of 15
+    await model.generate(req); // each attempt reserves 15; the failed one is released
     expect(budget.state().spentTokens).toBe(15);
     for (let i = 0; i < 5; i++) await model.generate(req); // cache hits: free
     expect(budget.state().spentTokens).toBe(15);

@@ -116,10 +116,11 @@ describe("UsageTracker", () => {
 
 describe("Budget", () => {
   it("refuses a call before sending it when its reservation would exceed the token budget", async () => {
-    const budget = new Budget({ maxTokens: 100 });
+    // a prompt bound of 5 tokens (the default bound is tested in budget-dispatch.test.ts)
+    const budget = new Budget({ maxTokens: 100, estimateInputTokens: () => 5 });
     const base = new ScriptedModel(() => usage(10, 20));
     const model = wrapModel(base, enforceBudget(budget));
-    // "hi" ≈ 1 token + 4 framing; maxTokens 30 → reservation 35
+    // maxTokens 30 → reservation 35
     await model.generate(req("hi", { maxTokens: 30 }));
     await model.generate(req("hi", { maxTokens: 30 }));
     expect(budget.state()).toMatchObject({ spentTokens: 60, reservedTokens: 0, remainingTokens: 40 });
@@ -152,8 +153,8 @@ describe("Budget", () => {
   });
 
   it("concurrent calls never overshoot: in-flight reservations count", async () => {
-    const budget = new Budget({ maxTokens: 1_000 });
-    // each call really uses exactly what it reserves (5 input for "hi" + maxTokens 95 = 100)
+    const budget = new Budget({ maxTokens: 1_000, estimateInputTokens: () => 5 });
+    // each call really uses exactly what it reserves (5 input + maxTokens 95 = 100)
     const base = new ScriptedModel(() => usage(5, 95), { latencyMs: 15 });
     const model = wrapModel(base, enforceBudget(budget));
     const settled = await Promise.allSettled(

@@ -8,7 +8,8 @@
  * treating a quote as the end of a string only where the text after it continues the structure
  * (`,`, `:`, `}`, `]`), backtracking over the possible ends; this recovers code values whose inner
  * quotes were not escaped. The search is bounded by a step budget, so a hostile input cannot make
- * it slow. Nothing is evaluated.
+ * it slow: every character examined (whitespace, keys, strings, the text after a value) and every
+ * parsing step is charged to it. Nothing is evaluated.
  */
 
 /** A value read by the scanner: JSON's values (bare words become strings). */
@@ -83,6 +84,8 @@ type ItemAlternative =
 export function scanValueAt(text: string, start: number, options: ScanOptions = {}): ScanResult | undefined {
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   const budget = options.budget ?? { remaining: DEFAULT_BUDGET };
+  const valueStart = skipSpace(text, start);
+  budget.remaining -= valueStart - start;
   let fallback: ScanResult | undefined;
   for (const lenient of [false, true]) {
     if (budget.remaining <= 0) break;
@@ -91,8 +94,8 @@ export function scanValueAt(text: string, start: number, options: ScanOptions = 
       for (const [value, end] of scanner.value(start)) {
         const notes = [...scanner.notes];
         if (lenient) notes.push("quotes inside a string were not escaped; read them as part of the text");
-        const result: ScanResult = { value, start: skipSpace(text, start), end, notes };
-        if (cleanTail(text, end)) return result;
+        const result: ScanResult = { value, start: valueStart, end, notes };
+        if (cleanTail(text, end, budget)) return result;
         // a strict reading followed by debris is still standard JSON; a lenient one is a guess
         if (!lenient) fallback ??= result;
       }
@@ -100,13 +103,17 @@ export function scanValueAt(text: string, start: number, options: ScanOptions = 
       // a step limit or a stack overflow on absurd nesting: this reading fails, nothing else
       if (!(error instanceof StepLimit) && !(error instanceof RangeError)) throw error;
     }
+    // the lenient reading differs only in text values: without any, it would fail the same way
+    if (!scanner.readText) break;
   }
   return fallback;
 }
 
 /** Whether the text after a value looks like prose or the end, not like more JSON structure. */
-function cleanTail(text: string, end: number): boolean {
-  const c = text[skipSpace(text, end)];
+function cleanTail(text: string, end: number, budget: ScanBudget): boolean {
+  const after = skipSpace(text, end);
+  budget.remaining -= after - end + 1;
+  const c = text[after];
   return c === undefined || !"\"'`,:}]".includes(c);
 }
 
@@ -126,6 +133,8 @@ function isIdentChar(c: string | undefined): boolean {
 
 class Scanner {
   readonly notes = new Set<string>();
+  /** Whether a quoted text value (not a key) was read: only those are read differently when lenient. */
+  readText = false;
   readonly #text: string;
   readonly #lenient: boolean;
   readonly #maxSteps: number;
@@ -236,6 +245,7 @@ class Scanner {
       }
       const alt = r.value;
       if (alt.close !== undefined) {
+        this.#charge(entries.length);
         yield [Object.fromEntries(entries), alt.close];
         continue;
       }
@@ -283,6 +293,7 @@ class Scanner {
       }
       const alt = r.value;
       if (alt.close !== undefined) {
+        this.#charge(items.length);
         yield [[...items], alt.close];
         continue;
       }
@@ -314,6 +325,7 @@ class Scanner {
 
   /** A line break between two entries stands for a forgotten comma. */
   #missingComma(from: number, to: number, next: string, key: boolean): boolean {
+    this.#charge(to - from);
     if (!this.#text.slice(from, to).includes("\n")) return false;
     const ok = QUOTES.includes(next) || (key ? isIdentChar(next) : /[{[\-\d\w]/.test(next));
     if (ok) this.notes.add("missing commas between entries were assumed");
@@ -326,6 +338,7 @@ class Scanner {
     if (QUOTES.includes(c)) return yield* this.#string(p, true);
     BARE_KEY.lastIndex = p;
     const bare = BARE_KEY.exec(text)?.[0];
+    this.#charge((bare?.length ?? 0) + 1);
     if (bare !== undefined && bare !== "") {
       this.notes.add("keys without quotes were accepted");
       yield [bare, p + bare.length];
@@ -339,6 +352,7 @@ class Scanner {
    */
   *#string(open: number, isKey: boolean): Alternatives<string> {
     this.#tick();
+    if (!isKey) this.readText = true;
     const text = this.#text;
     const quote = text[open]!;
     let out = "";
@@ -374,7 +388,9 @@ class Scanner {
   }
 
   #canEndString(quoteAt: number): boolean {
-    const c = this.#text[skipSpace(this.#text, quoteAt + 1)];
+    const after = skipSpace(this.#text, quoteAt + 1);
+    this.#charge(after - quoteAt);
+    const c = this.#text[after];
     return c === undefined || c === "," || c === "}" || c === "]";
   }
 

@@ -14,11 +14,29 @@ const AMBIGUOUS = "";
 
 /** Light normalization: no surrounding quotes/brackets/types, no spaces, lower case. */
 function normalizeLight(key: string): string {
-  return key
-    .replace(/\([^)]*\)/g, "")
+  return withoutParentheses(key)
     .replace(/["'`*<>[\]{}#$]/g, "")
     .replace(/\s+/g, "")
     .toLowerCase();
+}
+
+/**
+ * The key without its parenthesized parts: like `key.replace(/\([^)]*\)/g, "")` (each `(` up to
+ * the next `)` goes), in one pass; the regular expression would search for a `)` again from every
+ * `(` of a key such as `((((…`, which models can write.
+ */
+export function withoutParentheses(key: string): string {
+  let out = "";
+  let from = 0;
+  for (;;) {
+    const open = key.indexOf("(", from);
+    if (open < 0) break;
+    const close = key.indexOf(")", open + 1);
+    if (close < 0) break;
+    out += key.slice(from, open);
+    from = close + 1;
+  }
+  return from === 0 ? key : out + key.slice(from);
 }
 
 /** Heavy normalization: also without `:`, `_`, `-`, `.` and `/`. */

@@ -7,6 +7,23 @@ export interface ParseSuggestionOptions {
   readonly keys: readonly string[];
   /** Other spellings of keys (alias → key), e.g. node names such as `int:0`. */
   readonly aliases?: Readonly<Record<string, string>>;
+  /**
+   * Longest answer read, in characters (default 1,000,000). A longer answer is refused unread,
+   * with a problem naming its length and this limit (OptoPrime re-asks, then reports the error).
+   */
+  readonly maxChars?: number;
+}
+
+/** Default of `ParseSuggestionOptions.maxChars`. */
+export const DEFAULT_MAX_ANSWER_CHARS = 1_000_000;
+
+/**
+ * Work counter of the parser (internal, for tests and benchmarks): about one step per character
+ * examined or parsing step, including the scanner's.
+ */
+export interface ParseMeter {
+  /** Steps taken so far. */
+  steps: number;
 }
 
 /** What {@link parseSuggestion} read from a model's answer. */
@@ -35,8 +52,15 @@ const META_FIELDS = new Set([...REASONING_FIELDS, "answer", "terminate", "confid
 const PAIR_KEY_FIELDS = ["key", "variable", "name", "parameter", "var"];
 const PAIR_VALUE_FIELDS = ["value", "newvalue", "new", "suggestion"];
 const MAX_OBJECTS_TRIED = 200;
-/** Work units (about one per character examined) one answer may cost to read. */
-const WORK_PER_ANSWER = 1_000_000;
+/** How many times an answer that is a JSON string is unwrapped. */
+const MAX_UNWRAP = 2;
+/**
+ * Work units (about one per character examined) the scanner may spend on one answer of n
+ * characters: `SCAN_WORK_PER_CHAR · n + SCAN_WORK_BASE`. Reading standard JSON costs about 2 units
+ * a character; the rest is room for the lenient re-reading of strings with unescaped quotes.
+ */
+const SCAN_WORK_PER_CHAR = 8;
+const SCAN_WORK_BASE = 50_000;
 const TERMINATE = /\bTERMINATE\b/;
 
 type JsonObject = { [key: string]: JsonishValue };
@@ -85,24 +109,69 @@ interface Reading {
  * suggests nothing. An empty or unreadable answer gives `problems`, phrased so they can be sent
  * back to the model.
  *
+ * Work is linear in the answer's length: every scan shares one work allowance proportional to it
+ * (see `scanValueAt`), and an answer longer than `options.maxChars` (default 1,000,000
+ * characters) is refused unread.
+ *
  * @param text the model's answer
- * @param options the known keys (and aliases such as node names)
+ * @param options the known keys (and aliases such as node names), the longest answer read
  */
 export function parseSuggestion(text: string, options: ParseSuggestionOptions): ParsedSuggestion {
-  const keys = options.keys;
-  const resolver = keyResolver(keys, options.aliases);
+  return readSuggestion(text, options, { steps: 0 });
+}
+
+/**
+ * `parseSuggestion` with a work counter (internal: tests assert the steps grow linearly).
+ *
+ * @param text the model's answer
+ * @param options the known keys, aliases and longest answer read
+ * @param meter receives the steps taken, the scanner's included
+ */
+export function readSuggestion(
+  text: string,
+  options: ParseSuggestionOptions,
+  meter: ParseMeter,
+): ParsedSuggestion {
   const source = typeof text === "string" ? text : String(text ?? "");
+  const max = options.maxChars ?? DEFAULT_MAX_ANSWER_CHARS;
+  if (!(max >= 0)) throw new RangeError(`parseSuggestion: maxChars must be ≥ 0, got ${max}`);
+  if (source.length > max) {
+    const problem =
+      `the answer is ${source.length.toLocaleString("en-US")} characters long, over the limit of ` +
+      `${max.toLocaleString("en-US")} characters; keep the reasoning short`;
+    return result({}, false, [problem], []);
+  }
+  const budget: ScanBudget = { remaining: SCAN_WORK_PER_CHAR * source.length + SCAN_WORK_BASE };
+  const initial = budget.remaining;
+  try {
+    return readAnswer(source, options, keyResolver(options.keys, options.aliases), budget, meter, 0);
+  } finally {
+    meter.steps += initial - budget.remaining;
+  }
+}
+
+function readAnswer(
+  source: string,
+  options: ParseSuggestionOptions,
+  resolver: KeyResolver,
+  budget: ScanBudget,
+  meter: ParseMeter,
+  unwrapped: number,
+): ParsedSuggestion {
+  const keys = options.keys;
+  meter.steps += source.length;
   if (source.trim() === "") return result({}, false, ["the answer was empty"], []);
 
-  const objects = findObjects(source);
-  if (objects.length === 0) {
-    const unwrapped = unwrapJsonString(source);
-    if (unwrapped !== undefined) {
-      const inner = parseSuggestion(unwrapped, options);
+  const objects = findObjects(source, budget, meter);
+  // a double-encoded reply is read once more (twice at most: deeper encodings are not replies)
+  if (objects.length === 0 && unwrapped < MAX_UNWRAP) {
+    const content = unwrapJsonString(source, meter);
+    if (content !== undefined) {
+      const inner = readAnswer(content, options, resolver, budget, meter, unwrapped + 1);
       return { ...inner, notes: ["the whole answer was a JSON string; read its content", ...inner.notes] };
     }
   }
-  const readings = objects.map((o) => read(o, resolver));
+  const readings = objects.map((o) => read(o, resolver, budget, meter));
   let best: Reading | undefined;
   let bestScore = 0;
   for (const r of readings) {
@@ -114,7 +183,8 @@ export function parseSuggestion(text: string, options: ParseSuggestionOptions): 
     }
   }
   const notes: string[] = [];
-  if (/```/.test(source)) notes.push("markdown code fences were ignored");
+  meter.steps += 2 * source.length; // the two searches below
+  if (source.includes("```")) notes.push("markdown code fences were ignored");
   if (objects.length > 1 && best !== undefined)
     notes.push(`the answer held ${objects.length} JSON objects; used object ${readings.indexOf(best) + 1}`);
   const wantsTerminate = TERMINATE.test(source) || (best?.terminateFlag ?? false);
@@ -137,6 +207,7 @@ export function parseSuggestion(text: string, options: ParseSuggestionOptions): 
   const suggestion: [string, unknown][] = [];
   const seen = new Map<string, string>();
   for (const [written, value] of best.entries) {
+    meter.steps += 4 * written.length + 1;
     const key = resolver.resolve(written) ?? written.trim();
     if (key !== written) notes.push(`key "${written}" was read as "${key}"`);
     const earlier = seen.get(key);
@@ -175,14 +246,14 @@ function listKeys(keys: readonly string[]): string {
   return keys.length > 20 ? `${shown}, …` : shown || "none";
 }
 
-/** Every top-level JSON object in the text, in order. */
-function findObjects(text: string): ScanResult[] {
+/** Every top-level JSON object in the text, in order (the scans share `budget`). */
+function findObjects(text: string, budget: ScanBudget, meter: ParseMeter): ScanResult[] {
   const found: ScanResult[] = [];
-  const budget: ScanBudget = { remaining: Math.max(WORK_PER_ANSWER, 8 * text.length) };
   let from = 0;
   let tried = 0;
   while (tried < MAX_OBJECTS_TRIED && budget.remaining > 0) {
     const at = text.indexOf("{", from);
+    meter.steps += (at < 0 ? text.length : at) - from + 1;
     if (at < 0) break;
     tried++;
     const r = scanValueAt(text, at, { budget });
@@ -195,9 +266,10 @@ function findObjects(text: string): ScanResult[] {
 }
 
 /** The content of an answer that is a single JSON string (a double-encoded reply). */
-function unwrapJsonString(text: string): string | undefined {
+function unwrapJsonString(text: string, meter: ParseMeter): string | undefined {
   const t = text.trim();
   if (!t.startsWith('"')) return undefined;
+  meter.steps += 2 * t.length;
   try {
     const v: unknown = JSON.parse(t);
     return typeof v === "string" && v.includes("{") ? v : undefined;
@@ -222,8 +294,10 @@ function findHolder(obj: JsonObject): { holder: JsonObject; field: string } | un
   return undefined;
 }
 
-function read(found: ScanResult, resolver: KeyResolver): Reading {
+function read(found: ScanResult, resolver: KeyResolver, budget: ScanBudget, meter: ParseMeter): Reading {
   const obj = found.value as JsonObject;
+  // the field and key lookups below examine each key a few times
+  meter.steps += 8 * (found.end - found.start);
   const located = findHolder(obj);
   const context = located?.holder ?? obj;
   const reasoning = asText(field(context, REASONING_FIELDS) ?? field(obj, REASONING_FIELDS));
@@ -240,13 +314,16 @@ function read(found: ScanResult, resolver: KeyResolver): Reading {
         : found.notes;
     return { ...base, entries, hasSuggestionField: false, known: entries.length, notes };
   }
-  const { entries, problem } = suggestionEntries(located.holder[located.field]);
+  const { entries, problem } = suggestionEntries(located.holder[located.field], budget);
   const known = entries.filter(([k]) => resolver.resolve(k) !== undefined).length;
   return { ...base, entries, hasSuggestionField: true, known, ...(problem !== undefined ? { problem } : {}) };
 }
 
 /** The key/value pairs of a suggestion field, whatever shape the model gave it. */
-function suggestionEntries(raw: JsonishValue | undefined): {
+function suggestionEntries(
+  raw: JsonishValue | undefined,
+  budget: ScanBudget,
+): {
   entries: (readonly [string, JsonishValue])[];
   problem?: string;
 } {
@@ -256,7 +333,8 @@ function suggestionEntries(raw: JsonishValue | undefined): {
     const t = raw.trim();
     if (t === "" || TERMINATE.test(t) || /^(none|n\/a|no changes?)\.?$/i.test(t)) return { entries: [] };
     const at = t.indexOf("{");
-    const inner = at >= 0 ? scanValueAt(t, at) : undefined;
+    budget.remaining -= t.length;
+    const inner = at >= 0 && budget.remaining > 0 ? scanValueAt(t, at, { budget }) : undefined;
     if (inner !== undefined && isObject(inner.value)) return { entries: Object.entries(inner.value) };
     return {
       entries: [],

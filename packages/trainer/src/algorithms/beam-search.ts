@@ -4,6 +4,7 @@
  */
 import { validateOptions } from "@trace-ts/core";
 import { type Snapshot, sameSnapshot } from "../snapshot.js";
+import { PERFECT_NOTE } from "./minibatch.js";
 import { positiveInteger, resolveScoreOn, type ScoreOn, savedCandidates, scoreCurrent } from "./scoring.js";
 import type { Algorithm, BatchRun, ProposalOutcome, StepOutcome } from "./types.js";
 
@@ -57,12 +58,18 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
       const children: (Member & { parent: number; outcome: number })[] = [];
       const batchScores: number[] = [];
       let first: BatchRun | undefined;
+      let perfect = 0;
       for (let m = 0; m < beam.length; m++) {
         context.restore(beam[m]!.values);
         context.phase(`candidate ${m + 1}/${beam.length}: batch`);
         const run = await context.runBatch(sample, { backward: true });
         first ??= run;
         batchScores[m] = run.mean;
+        // nothing to fix on this batch for this member: no proposals from it
+        if (context.skipPerfectBatches && run.perfect) {
+          perfect++;
+          continue;
+        }
         for (let b = 0; b < branches; b++) {
           context.phase(`candidate ${m + 1}/${beam.length}: proposal ${b + 1}/${branches}`);
           const proposal = await context.propose();
@@ -107,11 +114,13 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
         const child = children.find((c) => c.outcome === i);
         return { ...o, ...(child ? { score: child.score! } : {}), chosen: top.outcome === i };
       });
+      const skipped = perfect === beam.length && outcomes.length === 0;
       return {
         batch: first!,
         proposals,
         kept,
-        ...(kept ? {} : { note: "the best candidate is unchanged" }),
+        ...(kept ? {} : { note: skipped ? PERFECT_NOTE : "the best candidate is unchanged" }),
+        ...(skipped ? { skipped: "perfect-batch" as const } : {}),
         score: { value: top.score!, on },
         terminate: outcomes.length > 0 && outcomes.every((o) => o.proposal.terminate),
       };

@@ -4,6 +4,7 @@
  */
 import { validateOptions } from "@trace-ts/core";
 import { type Snapshot, sameSnapshot } from "../snapshot.js";
+import { PERFECT_NOTE } from "./minibatch.js";
 import { positiveInteger, resolveScoreOn, type ScoreOn, scoreCurrent } from "./scoring.js";
 import type { Algorithm, ProposalOutcome, StepOutcome } from "./types.js";
 
@@ -46,6 +47,22 @@ export function bestOfN(options: BestOfNOptions = {}): Algorithm {
       scoreOn = resolveScoreOn("bestOfN", options.scoreOn, context);
       const sample = context.nextBatch();
       const batch = await context.runBatch(sample, { backward: true });
+      if (context.skipPerfectBatches && batch.perfect) {
+        const known =
+          scoreOn === "batch"
+            ? batch.mean
+            : scoreOn === "validation" && baseline !== null
+              ? baseline
+              : undefined;
+        return {
+          batch,
+          proposals: [],
+          kept: false,
+          note: PERFECT_NOTE,
+          skipped: "perfect-batch",
+          ...(known !== undefined ? { score: { value: known, on: scoreOn } } : {}),
+        };
+      }
       const start = context.snapshot();
       const current =
         scoreOn === "validation" ? (baseline ?? (await context.evaluate("current"))) : batch.mean;

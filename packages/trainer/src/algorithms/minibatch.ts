@@ -5,6 +5,10 @@
 import { InvalidOptionError, validateOptions } from "@trace-ts/core";
 import type { Algorithm, StepOutcome } from "./types.js";
 
+/** @internal The note of a step that skipped the optimizer because the batch was perfect. */
+export const PERFECT_NOTE =
+  "skipped: every example of the batch has the guide's top score, so the optimizer was not called";
+
 /** Options of `minibatch`. */
 export interface MinibatchOptions {
   /**
@@ -48,6 +52,18 @@ export function minibatch(options: MinibatchOptions = {}): Algorithm {
     },
     async step(context): Promise<StepOutcome> {
       const batch = await context.runBatch(context.nextBatch(), { backward: true });
+      if (context.skipPerfectBatches && batch.perfect) {
+        return {
+          batch,
+          proposals: [],
+          kept: false,
+          note: PERFECT_NOTE,
+          skipped: "perfect-batch",
+          ...(keepIfImproves && baseline !== null
+            ? { score: { value: baseline, on: "validation" as const } }
+            : {}),
+        };
+      }
       context.phase("optimizer step");
       const report = await context.optimizerStep();
       if (report.applied.length === 0) {

@@ -5,14 +5,18 @@
 import type { AppliedChange, Optimizer, ParameterNode, Proposal, StepReport } from "@trace-ts/core";
 import type { Rng } from "../data/rng.js";
 import type { SampledBatch } from "../data/sampler.js";
-import type { ExampleResult } from "../evaluate.js";
+import type { ExampleResult, OutageFailure } from "../evaluate.js";
+import type { StepSkip } from "../log/records.js";
 import type { Snapshot } from "../snapshot.js";
 
 /** A minibatch after its forward pass: per-example results in batch order. */
 export interface BatchRun {
   /** Epoch of the batch (from 1). */
   readonly epoch: number;
-  /** Indices into the training set. */
+  /**
+   * Indices into the training set of the examples scored (all of the batch unless a model outage
+   * kept some from running; those are in `outages`).
+   */
   readonly indices: readonly number[];
   /** Per-example outcomes. */
   readonly results: readonly ExampleResult[];
@@ -24,6 +28,13 @@ export interface BatchRun {
   readonly mean: number;
   /** Examples whose forward pass failed with an error. */
   readonly errors: number;
+  /** Examples a model outage kept from running: not scored, no feedback sent backward. */
+  readonly outages: readonly OutageFailure[];
+  /**
+   * Whether every example scored reached the guide's `maxScore` without an error (false when the
+   * guide declares no maximum). With `skipPerfectBatches`, algorithms make no optimizer call then.
+   */
+  readonly perfect: boolean;
 }
 
 /** One proposal of a step and what became of it. */
@@ -54,6 +65,8 @@ export interface StepOutcome {
   readonly score?: { readonly value: number; readonly on: "validation" | "batch" };
   /** The optimizer said the problem is solved. */
   readonly terminate?: boolean;
+  /** Set when the step made no optimizer call on purpose (logged as the step record's `skipped`). */
+  readonly skipped?: StepSkip;
 }
 
 /** Options of `AlgorithmContext.evaluate`. */
@@ -84,6 +97,11 @@ export interface AlgorithmContext {
   readonly trainSize: number;
   /** Validation score of the starting parameters (null without a validation set). */
   readonly initialScore: number | null;
+  /**
+   * Whether to make no optimizer call for a batch whose examples all have the guide's top score
+   * (`BatchRun.perfect`): the run's `skipPerfectBatches` option.
+   */
+  readonly skipPerfectBatches: boolean;
   /** The next training minibatch (advances the data order). */
   nextBatch(): SampledBatch;
   /**

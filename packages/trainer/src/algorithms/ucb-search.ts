@@ -4,6 +4,7 @@
  */
 import { InvalidOptionError, validateOptions } from "@trace-ts/core";
 import { type Snapshot, sameSnapshot } from "../snapshot.js";
+import { PERFECT_NOTE } from "./minibatch.js";
 import { positiveInteger, savedCandidates } from "./scoring.js";
 import type { Algorithm, AlgorithmContext, ProposalOutcome, StepOutcome } from "./types.js";
 
@@ -101,6 +102,17 @@ export function ucbSearch(options: UcbSearchOptions = {}): Algorithm {
       const parentCandidate = candidates[parent]!;
       context.restore(parentCandidate.values);
       const batch = await context.runBatch(context.nextBatch(), { backward: true });
+      if (context.skipPerfectBatches && batch.perfect) {
+        context.restore(previousBest.values);
+        return {
+          batch,
+          proposals: [],
+          kept: false,
+          note: PERFECT_NOTE,
+          skipped: "perfect-batch",
+          score: { value: mean(previousBest), on: context.hasValidation ? "validation" : "batch" },
+        };
+      }
       context.phase("proposing");
       const proposal = await context.propose();
       const indices = sample(context);

@@ -47,6 +47,7 @@ export function exactMatch<O = unknown, I = unknown, T = unknown>(
   };
   return {
     name,
+    maxScore: 1,
     check(output, example): GuideResult {
       if (example.target === undefined) {
         throw new GuideError(

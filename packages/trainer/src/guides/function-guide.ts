@@ -16,6 +16,17 @@ export type GuideFunction<O, I, T> = (
   context: GuideContext,
 ) => GuideFunctionResult | Promise<GuideFunctionResult>;
 
+/** Options of `guide`. */
+export interface GuideOptions {
+  /** Name for logs (default: the function's name, or `custom`). */
+  readonly name?: string;
+  /**
+   * The best score the function gives, if it has one (e.g. 1): training makes no optimizer call
+   * for a batch in which every example reached it (`skipPerfectBatches`). Default: none.
+   */
+  readonly maxScore?: number;
+}
+
 /**
  * Wraps a function as a guide. The function may return `{ score, feedback }`, a number or a
  * boolean; anything else, or a throw, becomes a `GuideError` naming the guide.
@@ -26,17 +37,21 @@ export type GuideFunction<O, I, T> = (
  *                                     : { score: 0, feedback: `Off by ${out - ex.target!}.` });
  *
  * @param fn the judging function
- * @param options a name for logs (default: the function's name, or `custom`)
+ * @param options a name for logs and the best score, when there is one
  */
 export function guide<O = unknown, I = unknown, T = unknown>(
   fn: GuideFunction<O, I, T>,
-  options: { readonly name?: string } = {},
+  options: GuideOptions = {},
 ): Guide<O, I, T> {
   if (typeof fn !== "function")
     throw new TypeError("guide(fn): fn must be a function (output, example, context) => result");
+  const maxScore = options.maxScore;
+  if (maxScore !== undefined && (typeof maxScore !== "number" || !Number.isFinite(maxScore)))
+    throw new TypeError(`guide(fn, { maxScore }): maxScore must be a finite number, got ${String(maxScore)}`);
   const name = options.name ?? (fn.name || "custom");
   return {
     name,
+    ...(maxScore !== undefined ? { maxScore } : {}),
     async check(output, example, context) {
       let value: GuideFunctionResult;
       try {

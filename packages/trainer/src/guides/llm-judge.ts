@@ -8,7 +8,7 @@ import {
 } from "@trace-ts/core";
 import type { Example } from "../data/example.js";
 import { JudgeResponseError } from "../errors.js";
-import { type JudgeScale, parseJudgeResponse } from "./judge-parse.js";
+import { DEFAULT_MAX_JUDGE_REPLY_CHARS, type JudgeScale, parseJudgeResponse } from "./judge-parse.js";
 import type { Guide, GuideResult } from "./types.js";
 
 /** Options of `llmJudge`. */
@@ -32,6 +32,11 @@ export interface LlmJudgeOptions<O, I, T> {
   readonly jsonMode?: boolean;
   /** Longest text shown for an input, output or target before it is cut with a marker (default 6000). */
   readonly maxValueChars?: number;
+  /**
+   * Longest reply read, in characters (default 1,000,000). A longer reply is not parsed: it counts
+   * as a reply without a readable score (re-asked, then `JudgeResponseError`).
+   */
+  readonly maxResponseChars?: number;
   /** Renders the example input for the prompt (default: text as is, other values as JSON). */
   readonly showInput?: (input: I) => string;
   /** Renders the output for the prompt (default: text as is, other values as JSON). */
@@ -51,6 +56,7 @@ const OPTIONS = {
   maxTokens: "integer",
   jsonMode: "boolean",
   maxValueChars: "integer",
+  maxResponseChars: "integer",
   showInput: "function",
   showOutput: "function",
   showTarget: "function",
@@ -131,12 +137,17 @@ export function llmJudge<O = unknown, I = unknown, T = unknown>(
   const maxRetries = options.maxRetries ?? 1;
   if (maxRetries < 0) throw new RangeError(`llmJudge: maxRetries must be ≥ 0, got ${maxRetries}`);
   const limit = options.maxValueChars ?? 6000;
+  const maxResponseChars = options.maxResponseChars ?? DEFAULT_MAX_JUDGE_REPLY_CHARS;
+  if (maxResponseChars < 1) {
+    throw new RangeError(`llmJudge: maxResponseChars must be ≥ 1, got ${maxResponseChars}`);
+  }
   const show = (value: unknown) =>
     truncateText(typeof value === "string" ? value : formatValue(value), limit);
   const model = options.model;
 
   return {
     name,
+    maxScore: 1,
     async check(output: O, example: Example<I, T>, context): Promise<GuideResult> {
       const target = example.target;
       const messages: ChatMessage[] = judgeMessages({
@@ -148,6 +159,7 @@ export function llmJudge<O = unknown, I = unknown, T = unknown>(
         scale,
       });
       let lastText = "";
+      let lastProblem = "";
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         const result = await model.generate({
           messages,
@@ -157,8 +169,9 @@ export function llmJudge<O = unknown, I = unknown, T = unknown>(
           ...(context.signal ? { signal: context.signal } : {}),
         });
         lastText = result.text;
-        const parsed = parseJudgeResponse(result.text, scale);
+        const parsed = parseJudgeResponse(result.text, scale, { maxChars: maxResponseChars });
         if (parsed.ok) return { score: parsed.score, feedback: parsed.feedback };
+        lastProblem = parsed.problem;
         messages.push(
           { role: "assistant", content: result.text },
           {
@@ -170,8 +183,8 @@ export function llmJudge<O = unknown, I = unknown, T = unknown>(
         );
       }
       throw new JudgeResponseError(
-        `guide '${name}': no score could be read from the judge's reply after ${maxRetries + 1} attempt(s); ` +
-          `last reply: ${JSON.stringify(truncateText(lastText, 200))}`,
+        `guide '${name}': no score could be read from the judge's reply after ${maxRetries + 1} attempt(s) ` +
+          `(${lastProblem}); last reply: ${JSON.stringify(truncateText(lastText, 200))}`,
         lastText,
       );
     },

@@ -34,6 +34,11 @@ export interface Guide<O = unknown, I = unknown, T = unknown> {
   /** Name for logs and errors. */
   readonly name: string;
   /**
+   * The best score this guide gives (1 for `exactMatch` and `llmJudge`), when it has one. Training
+   * makes no optimizer call for a batch in which every example reached it (`skipPerfectBatches`).
+   */
+  readonly maxScore?: number;
+  /**
    * Judges one output.
    * @param output the output value
    * @param example the example it was produced for

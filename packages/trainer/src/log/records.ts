@@ -7,7 +7,11 @@ import type { ChatMessage } from "@trace-ts/core";
 
 /** `format` of the first record of every run log. */
 export const RUN_LOG_FORMAT = "trace-ts/run-log";
-/** Version of the run-log schema written by this release. */
+/**
+ * Version of the run-log schema written by this release. Additions that older readers can ignore
+ * (a new optional field, a new stop reason) keep the version; a change to what an existing field
+ * means or holds raises it.
+ */
 export const RUN_LOG_VERSION = 1;
 
 /** Why a run stopped. */
@@ -25,7 +29,28 @@ export type StopReason =
   /** The model budget ran out (`BudgetExceededError`). */
   | "budget"
   /** The run's `AbortSignal` fired. */
-  | "cancelled";
+  | "cancelled"
+  /**
+   * A language model could not be used: `maxConsecutiveOutages` model outages in a row
+   * (`ModelUnavailableError`; the message names the model error).
+   */
+  | "model-unavailable";
+
+/**
+ * An example a model outage kept from running: it has no score, and its error was not sent to the
+ * optimizer.
+ */
+export interface OutageRecord {
+  /** Index of the example (into the split, or into the training set for a batch). */
+  readonly index: number;
+  /** The model error, as `Name: message`. */
+  readonly error: string;
+}
+
+/** Why a step made no optimizer call. */
+export type StepSkip =
+  /** Every example of the batch had its guide's top score (`skipPerfectBatches`). */
+  "perfect-batch";
 
 /** A parameter and its value. */
 export interface ParameterValueRecord {
@@ -171,7 +196,10 @@ export interface EvalRecord {
   readonly split: "validation" | "train" | "test";
   /** What was evaluated: `initial`, `after step`, `candidate 2`, `final`, … */
   readonly label: string;
-  /** Indices evaluated (into the split), or null for the whole split in order. */
+  /**
+   * Indices scored (into the split), or null for the whole split in order. When some examples
+   * were left out for a model outage, the indices of those that were scored.
+   */
   readonly indices: readonly number[] | null;
   /** Score per example, in the order evaluated. */
   readonly scores: readonly number[];
@@ -179,6 +207,8 @@ export interface EvalRecord {
   readonly mean: number;
   /** Examples whose forward pass failed with an error. */
   readonly errors: number;
+  /** Examples left out (not scored) because of a model outage; absent when there were none. */
+  readonly outages?: readonly OutageRecord[];
   /** Wall-clock time in milliseconds. */
   readonly durationMs: number;
 }
@@ -194,7 +224,7 @@ export interface StepRecord {
   readonly epoch: number;
   /** The minibatch, as the parameters in effect at the start of the step did on it. */
   readonly batch: {
-    /** Indices into the training set. */
+    /** Indices into the training set (of the examples scored, when some met a model outage). */
     readonly indices: readonly number[];
     /** Score per example. */
     readonly scores: readonly number[];
@@ -204,6 +234,11 @@ export interface StepRecord {
     readonly errors: number;
     /** Mean score. */
     readonly mean: number;
+    /**
+     * Examples of the batch left out (not scored, nothing sent backward) because of a model
+     * outage; absent when there were none.
+     */
+    readonly outages?: readonly OutageRecord[];
   };
   /** Every proposal of the step, with its prompts, responses, suggestion and changes. */
   readonly proposals: readonly ProposalRecord[];
@@ -215,6 +250,8 @@ export interface StepRecord {
   readonly kept: boolean;
   /** Why it was not kept, or other remarks; null when none. */
   readonly note: string | null;
+  /** Present when the step made no optimizer call on purpose, and why. */
+  readonly skipped?: StepSkip;
   /** Score of the parameters in effect after the step, when measured. */
   readonly score: { readonly value: number; readonly on: "validation" | "batch" } | null;
   /** The best score so far and the step whose parameters had it. */

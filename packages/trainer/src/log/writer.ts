@@ -168,6 +168,22 @@ export class RunLogWriter {
     this.#onRecord?.(record);
   }
 
+  /** @internal Where the log is now, to cut it back to with `truncate`. */
+  mark(): { readonly bytes: number; readonly records: number } {
+    return { bytes: this.#bytes, records: this.#records };
+  }
+
+  /**
+   * @internal Cuts the log back to a `mark()` (the records of a step that is taken again).
+   * @param mark what `mark()` returned
+   */
+  truncate(mark: { readonly bytes: number; readonly records: number }): void {
+    if (mark.bytes > this.#bytes) throw new RangeError("RunLogWriter.truncate: the mark is ahead of the log");
+    if (this.#fd !== undefined) ftruncateSync(this.#fd, mark.bytes);
+    this.#bytes = mark.bytes;
+    this.#records = mark.records;
+  }
+
   /** Flushes the file to disk (before a checkpoint refers to its length). */
   sync(): void {
     if (this.#fd !== undefined) fsyncSync(this.#fd);

@@ -94,6 +94,21 @@ export interface TrainConfig<I = unknown, O = unknown, T = unknown> {
   readonly budget?: Budget;
   /** Cancels the run (it stops with reason `cancelled`, keeping the best parameters). */
   readonly signal?: AbortSignal;
+  /**
+   * Model outages in a row after which the run stops with reason `model-unavailable` (default 5).
+   * An outage is a model error that survived the retries and says nothing about the agent
+   * (connection refused, authentication, 5xx, timeout, rate limit, missing key or provider): the
+   * example it hit is left out — not scored, nothing sent backward, never shown to the optimizer
+   * — and counted. Examples (forward passes and guides) and the optimizer's calls are counted
+   * separately; an example or optimizer call that gets through ends its run of outages.
+   */
+  readonly maxConsecutiveOutages?: number;
+  /**
+   * Make no optimizer call for a batch in which every example reached the guide's top score
+   * (`guide.maxScore`; guides without one are never skipped): there is nothing to fix. The step
+   * record has `skipped: "perfect-batch"` (default true).
+   */
+  readonly skipPerfectBatches?: boolean;
   /** Identifier of the run in log and checkpoint (default: a random UUID). */
   readonly runId?: string;
   /** Called with every run-log record as it is written (even without a log file). */
@@ -150,6 +165,8 @@ const SCHEMA = {
   usage: "object",
   budget: "object",
   signal: "object",
+  maxConsecutiveOutages: "integer",
+  skipPerfectBatches: "boolean",
   runId: "string",
   onRecord: "function",
   matchParameters: "string",
@@ -185,6 +202,8 @@ export interface Settings<I, O, T> {
   readonly usage: UsageTracker | undefined;
   readonly budget: Budget | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly maxConsecutiveOutages: number;
+  readonly skipPerfectBatches: boolean;
   readonly runId: string | undefined;
   readonly onRecord: ((record: RunLogRecord) => void) | undefined;
   readonly matchParameters: "name" | "position";
@@ -242,6 +261,7 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
     ["seed", config.seed, 0],
     ["concurrency", config.concurrency, 1],
     ["evalEvery", config.evalEvery, 1],
+    ["maxConsecutiveOutages", config.maxConsecutiveOutages, 1],
   ] as const) {
     nonNegative(name, value, min);
   }
@@ -379,6 +399,8 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
     usage: config.usage,
     budget: config.budget,
     signal: config.signal,
+    maxConsecutiveOutages: config.maxConsecutiveOutages ?? 5,
+    skipPerfectBatches: config.skipPerfectBatches ?? true,
     runId: config.runId,
     onRecord: config.onRecord,
     // a model restores itself by its own state (parameter paths), so node names need not match

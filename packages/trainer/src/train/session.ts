@@ -6,12 +6,15 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import {
   type AppliedChange,
-  BudgetExceededError,
+  findStopError,
   formatChanges,
   type ModelCall,
   type Node,
   type Proposal,
+  type RunStopReason,
   type StepReport,
+  sameValue,
+  TraceError,
   type UsageTotals,
 } from "@trace-ts/core";
 import type {
@@ -32,19 +35,28 @@ import type { Dataset } from "../data/dataset.js";
 import type { Example } from "../data/example.js";
 import { Rng } from "../data/rng.js";
 import { EpochSampler, type SampledBatch } from "../data/sampler.js";
-import { CheckpointExistsError, CheckpointMismatchError, RunCancelledError } from "../errors.js";
+import {
+  CheckpointExistsError,
+  CheckpointMismatchError,
+  CheckpointValueError,
+  ModelUnavailableError,
+  RunCancelledError,
+} from "../errors.js";
 import {
   type Evaluation,
-  type ExampleResult,
+  type ExampleOutcome,
+  isOutage,
+  type OutageFailure,
   type RunSettings,
   runExamples,
   summarize,
 } from "../evaluate.js";
-import { stoppingError } from "../fatal.js";
+import { stopReasonOfCode } from "../fatal.js";
 import {
   type ChangeRecord,
   type DatasetInfo,
   type EvalRecord,
+  type OutageRecord,
   type ParameterValueRecord,
   type ProposalRecord,
   RUN_LOG_FORMAT,
@@ -85,8 +97,25 @@ export interface TrainResult {
 const FINAL: ReadonlySet<StopReason> = new Set(["early-stop", "target-reached", "terminated"]);
 const ZERO_USAGE: UsageRecord = { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, cost: 0 };
 
-/** Internal: an optimizer call reported a refusal by the budget without throwing. */
-class BudgetStop extends Error {}
+/**
+ * Internal: a run-stopping failure that was reported rather than thrown (an optimizer's
+ * `errorCode`, the budget's refusal count), so that every stop goes through `findStopError`.
+ */
+class ReportedStop extends TraceError {
+  readonly #reason: RunStopReason;
+  constructor(reason: RunStopReason, message: string) {
+    super("RUN_STOPPED", message);
+    this.#reason = reason;
+  }
+  override get stopsRun(): RunStopReason {
+    return this.#reason;
+  }
+}
+
+/** How a run stops. */
+type Stop = { reason: StopReason; message: string | null };
+/** What a failed step (or set-up) leads to: a stop, a retry after a model outage, or a rethrow. */
+type Failure = Stop | "retry" | undefined;
 
 /** @internal Runs (or resumes) one training run. */
 export class Session<I, O, T> {
@@ -109,6 +138,8 @@ export class Session<I, O, T> {
   #refusedMark = 0;
   #resumed = false;
   #checkpointPath: string | undefined;
+  /** Model outages in a row, counted separately for the examples' models and the optimizer's. */
+  readonly #outages = { examples: 0, optimizer: 0 };
   /** Proposals `context.propose()` returned (their updates went through the approval hooks). */
   readonly #approved = new WeakSet<Proposal>();
 
@@ -172,6 +203,9 @@ export class Session<I, O, T> {
     // check everything before changing anything
     this.#checkCompatible(cp, path);
     const values = this.#savedValues(cp, path);
+    const bestValues = cp.best === null ? null : this.#inAgentOrder(cp, cp.best.values);
+    this.#checkValues(values, "parameters", path);
+    if (bestValues !== null) this.#checkValues(bestValues, "best", path);
     if (s.log !== undefined) {
       if (cp.log.path === null) {
         throw new CheckpointMismatchError(
@@ -192,7 +226,9 @@ export class Session<I, O, T> {
     this.#step = cp.step;
     this.#initialized = cp.initialized;
     this.#best =
-      cp.best === null ? null : { score: cp.best.score, step: cp.best.step, values: cp.best.values };
+      cp.best === null || bestValues === null
+        ? null
+        : { score: cp.best.score, step: cp.best.step, values: bestValues };
     this.#initialScore = null;
     this.#es = { bestScore: cp.earlyStop.bestScore, sinceImprovement: cp.earlyStop.sinceImprovement };
     this.#finished = cp.finished;
@@ -218,9 +254,13 @@ export class Session<I, O, T> {
     const detach = s.approve === undefined ? undefined : s.optimizer.addApproval(s.approve);
     try {
       this.#progress.start(this.#plannedSteps(), this.#step);
-      let stop: { reason: StopReason; message: string | null } | undefined;
-      if (!this.#initialized) stop = await this.#initialize();
+      let stop: Stop | undefined;
       while (stop === undefined) {
+        if (!this.#initialized) {
+          // undefined with #initialized still false: a model outage below the limit; try again
+          stop = await this.#initialize();
+          continue;
+        }
         const reason = this.#limitReached();
         if (reason !== undefined) {
           stop = { reason, message: null };
@@ -239,9 +279,10 @@ export class Session<I, O, T> {
     }
   }
 
-  async #initialize(): Promise<{ reason: StopReason; message: string | null } | undefined> {
+  async #initialize(): Promise<Stop | undefined> {
     const s = this.#s;
     const rollback = this.#memo();
+    const logMark = this.#log.mark();
     try {
       if (s.validation) {
         this.#initialScore = await this.#evaluate(0, "initial", { pool: "validation" });
@@ -256,16 +297,21 @@ export class Session<I, O, T> {
       const stop = this.#stopFor(error);
       rollback();
       if (stop === undefined) throw error;
+      if (stop === "retry") {
+        this.#log.truncate(logMark);
+        return undefined;
+      }
       return stop;
     }
   }
 
-  async #takeStep(): Promise<{ reason: StopReason; message: string | null } | undefined> {
+  async #takeStep(): Promise<Stop | undefined> {
     const s = this.#s;
     const number = this.#step + 1;
     const started = performance.now();
     const before = this.#snapshot();
     const rollback = this.#memo();
+    const logMark = this.#log.mark();
     const context = this.#context(number);
     let outcome: StepOutcome;
     let score: { value: number; on: "validation" | "batch" } | undefined;
@@ -284,6 +330,11 @@ export class Session<I, O, T> {
       restoreSnapshot(this.#params, before);
       rollback();
       if (stop === undefined) throw error;
+      if (stop === "retry") {
+        // the optimizer's model failed (below the outage limit): take the same step again
+        this.#log.truncate(logMark);
+        return undefined;
+      }
       return stop;
     }
     const after = this.#snapshot();
@@ -310,12 +361,14 @@ export class Session<I, O, T> {
         feedback: [...outcome.batch.feedback],
         errors: outcome.batch.errors,
         mean: outcome.batch.mean,
+        ...(outcome.batch.outages.length > 0 ? { outages: outcome.batch.outages.map(outageRecord) } : {}),
       },
       proposals: outcome.proposals.map(proposalRecord),
       applied: applied.map(changeRecord),
       diff: formatChanges(applied),
       kept: outcome.kept,
       note: outcome.note ?? null,
+      ...(outcome.skipped !== undefined ? { skipped: outcome.skipped } : {}),
       score: score ?? null,
       best: this.#best === null ? null : { score: this.#best.score, step: this.#best.step },
       usage,
@@ -341,7 +394,7 @@ export class Session<I, O, T> {
     }
     let test: Evaluation | null = null;
     let note = message;
-    if (s.test && reason !== "cancelled" && reason !== "budget") {
+    if (s.test && reason !== "cancelled" && reason !== "budget" && reason !== "model-unavailable") {
       try {
         const evaluation = await this.#evaluateFull(this.#step, "final", "test", s.test, undefined);
         test = evaluation;
@@ -349,7 +402,8 @@ export class Session<I, O, T> {
       } catch (error) {
         const stop = this.#stopFor(error);
         if (stop === undefined) throw error;
-        note = `${note ? `${note}; ` : ""}the test evaluation was skipped: ${stop.message ?? stop.reason}`;
+        const why = stop === "retry" ? describeStop(error) : (stop.message ?? stop.reason);
+        note = `${note ? `${note}; ` : ""}the test evaluation was skipped: ${why}`;
       }
     }
     const parameters = this.#parameterValues();
@@ -413,40 +467,61 @@ export class Session<I, O, T> {
     if (step === 0 && this.#es.bestScore === null) this.#es = { bestScore: score, sinceImprovement: 0 };
   }
 
-  /** Classifies an error: a stop (budget, cancellation) or undefined (a real failure to rethrow). */
-  #stopFor(error: unknown): { reason: StopReason; message: string | null } | undefined {
-    if (error instanceof BudgetStop) return { reason: "budget", message: error.message };
-    const stop = stoppingError(error);
-    if (stop instanceof BudgetExceededError) return { reason: "budget", message: stop.message };
-    if (stop instanceof RunCancelledError || this.#controller.signal.aborted)
+  /**
+   * Classifies an error by the error that stops runs in its cause chain (`findStopError`): a
+   * budget refusal or a cancellation stops the run; a model outage the examples counted up to
+   * the limit (`ModelUnavailableError`) stops it with reason `model-unavailable`; any other model
+   * outage (the optimizer's model, thrown rather than reported) counts towards the limit and the
+   * step is taken again ("retry"). Undefined: a real failure, to rethrow.
+   */
+  #stopFor(error: unknown): Failure {
+    if (error instanceof ModelUnavailableError)
+      return { reason: "model-unavailable", message: error.message };
+    const stop = findStopError(error);
+    if (stop?.stopsRun === "budget") return { reason: "budget", message: stop.message };
+    if (stop?.stopsRun === "cancelled" || this.#controller.signal.aborted)
       return { reason: "cancelled", message: null };
+    if (stop?.stopsRun === "outage") {
+      try {
+        this.#outage("optimizer", stop);
+      } catch (limit) {
+        return { reason: "model-unavailable", message: (limit as Error).message };
+      }
+      return "retry";
+    }
     return undefined;
   }
 
   /**
-   * Optimizers report a refused or cancelled model call in their proposal instead of throwing:
-   * stop then too. Read from the proposal's `errorCode` and, for optimizers that do not set it,
-   * from the recorded calls (`Name: message`).
+   * Counts a model outage; throws `ModelUnavailableError` when `maxConsecutiveOutages` came in a
+   * row from the same source.
+   */
+  #outage(source: "examples" | "optimizer", error: unknown): void {
+    const count = ++this.#outages[source];
+    if (count >= this.#s.maxConsecutiveOutages) throw new ModelUnavailableError(source, count, error);
+  }
+
+  /**
+   * Optimizers report a failed model call in their proposal (`error`, `errorCode`) instead of
+   * throwing. The code says whether it stops the run, as the error classes decide
+   * (`stopReasonOfCode`): a budget refusal stops it, a cancellation too when the run was
+   * cancelled, and an outage counts towards `maxConsecutiveOutages` (the step goes on without an
+   * update); a proposal without an outage ends a run of the optimizer's outages.
    */
   #checkProposal(proposal: Proposal | StepReport): void {
-    const code = proposal.errorCode;
-    for (const call of proposal.calls) {
-      if (call.error?.startsWith("BudgetExceededError")) {
-        throw new BudgetStop(call.error.replace(/^BudgetExceededError: /, ""));
-      }
-    }
-    if (code === "LLM_BUDGET_EXCEEDED") throw new BudgetStop(proposal.error ?? "the model budget is spent");
-    const cancelled =
-      code === "LLM_CANCELLED" || proposal.calls.some((c) => c.error?.startsWith("CancelledError"));
-    if (cancelled && this.#controller.signal.aborted)
+    const reason = stopReasonOfCode(proposal.errorCode);
+    if (reason === "budget") throw new ReportedStop("budget", proposal.error ?? "the model budget is spent");
+    if (reason === "cancelled" && this.#controller.signal.aborted)
       throw new RunCancelledError(this.#controller.signal.reason);
+    if (reason === "outage") this.#outage("optimizer", proposal.error ?? `${proposal.errorCode}`);
+    else this.#outages.optimizer = 0;
     this.#checkBudget();
   }
 
   #checkBudget(): void {
     const budget = this.#s.budget;
     if (budget !== undefined && budget.state().refusedCalls > this.#refusedMark) {
-      throw new BudgetStop("the model budget refused a call (see the budget's state)");
+      throw new ReportedStop("budget", "the model budget refused a call (see the budget's state)");
     }
   }
 
@@ -489,6 +564,7 @@ export class Session<I, O, T> {
       validationSize: s.validation?.length ?? 0,
       trainSize: s.train.length,
       initialScore: this.#initialScore,
+      skipPerfectBatches: s.skipPerfectBatches,
       nextBatch: () => this.#sampler.next(),
       runBatch: (batch, options) => this.#runBatch(batch, options.backward),
       evaluate: (label, options) => this.#evaluate(step, label, options ?? {}),
@@ -552,13 +628,34 @@ export class Session<I, O, T> {
       requireNode,
       signal: this.#controller.signal,
       onProgress: (done, total) => this.#progress.phase(`${label} ${done}/${total}`),
+      onOutage: (error) => this.#outage("examples", error),
+      onRan: () => {
+        this.#outages.examples = 0;
+      },
     };
+  }
+
+  /**
+   * Runs examples; when a model outage kept every one of them from running (and the outage
+   * limit is not reached yet), runs them again: there is nothing to score or learn from. Each
+   * round adds to the outage count and nothing resets it, so this ends at the limit at the latest.
+   */
+  async #runCounted<E extends Example<I, T>>(
+    items: readonly { readonly index: number; readonly example: E }[],
+    settings: RunSettings<I, O, T>,
+  ): Promise<ExampleOutcome<O>[]> {
+    for (;;) {
+      const outcomes = await runExamples(items, settings);
+      if (!outcomes.every(isOutage) || outcomes.length === 0) return outcomes;
+    }
   }
 
   async #runBatch(batch: SampledBatch, backward: boolean): Promise<BatchRun> {
     const s = this.#s;
     const items = batch.indices.map((index) => ({ index, example: s.train.at(index) }));
-    const results: ExampleResult<O>[] = await runExamples(items, this.#settings(backward, "batch"));
+    // examples a model outage kept from running are left out: no score, no feedback, no backward
+    const summary = summarize(await this.#runCounted(items, this.#settings(backward, "batch")), 0);
+    const results = summary.results;
     const feedback = results.map((r) => r.feedback.trim() || `Score: ${r.score}`);
     if (backward) {
       s.optimizer.zeroFeedback();
@@ -567,15 +664,20 @@ export class Session<I, O, T> {
         s.optimizer.backward(output, feedback[k]!, output.backwarded ? { retainGraph: true } : {});
       });
     }
-    const summary = summarize(results, 0);
+    const top = s.guide.maxScore;
     return {
       epoch: batch.epoch,
-      indices: batch.indices,
+      indices: results.map((r) => r.index),
       results,
       scores: summary.scores,
       feedback,
       mean: summary.mean,
       errors: summary.errors,
+      outages: summary.outages,
+      perfect:
+        top !== undefined &&
+        results.length > 0 &&
+        results.every((r) => r.error === undefined && r.score >= top),
     };
   }
 
@@ -596,21 +698,29 @@ export class Session<I, O, T> {
   ): Promise<Evaluation<O>> {
     const started = performance.now();
     const order = indices ?? data.items.map((_, i) => i);
-    const results = await runExamples(
+    const outcomes = await this.#runCounted(
       order.map((index) => ({ index, example: data.at(index) })),
       this.#settings(false, `${split} (${label})`),
     );
-    const evaluation = summarize(results, performance.now() - started);
+    const evaluation = summarize(outcomes, performance.now() - started);
+    const outages = evaluation.outages;
     this.#log.write({
       type: "eval",
       time: now(),
       step,
       split,
       label,
-      indices: indices === undefined ? null : [...indices],
+      // with outages, the indices of the examples scored (the others are listed in outages)
+      indices:
+        outages.length > 0
+          ? evaluation.results.map((r) => r.index)
+          : indices === undefined
+            ? null
+            : [...indices],
       scores: [...evaluation.scores],
       mean: evaluation.mean,
       errors: evaluation.errors,
+      ...(outages.length > 0 ? { outages: outages.map(outageRecord) } : {}),
       durationMs: evaluation.durationMs,
     });
     return evaluation;
@@ -741,6 +851,33 @@ export class Session<I, O, T> {
     if (differences.length > 0) throw new CheckpointMismatchError(path, differences.join("; "));
   }
 
+  /**
+   * Runs each parameter's validator on the saved values, as `Optimizer.apply` does for an update
+   * (values equal to the current one are not checked again), so that a damaged or hand-edited
+   * checkpoint is refused before anything changes.
+   */
+  #checkValues(values: Snapshot, where: "parameters" | "best", path: string): void {
+    if (values.length !== this.#params.length) {
+      throw new CheckpointMismatchError(
+        path,
+        `its ${where} values are ${values.length} for ${this.#params.length} parameters`,
+      );
+    }
+    this.#params.forEach((p, i) => {
+      const value = values[i];
+      if (sameValue(p._data, value)) return;
+      const reason = p.validate(value);
+      if (reason !== undefined) throw new CheckpointValueError(path, p.name, where, reason);
+    });
+  }
+
+  /** Saved values listed in the checkpoint's parameter order, in the agent's order (see `#savedValues`). */
+  #inAgentOrder(cp: Checkpoint, values: Snapshot): Snapshot {
+    if (this.#s.matchParameters === "position" || values.length !== cp.parameters.length) return values;
+    const at = new Map(cp.parameters.map((p, i) => [p.name, i]));
+    return this.#params.map((p) => values[at.get(p.name) ?? -1]);
+  }
+
   #savedValues(cp: Checkpoint, path: string): Snapshot {
     const saved = cp.parameters;
     const current = this.#params;
@@ -786,6 +923,14 @@ function linkSignal(outer: AbortSignal | undefined, controller: AbortController)
   const onAbort = () => controller.abort(outer.reason);
   outer.addEventListener("abort", onAbort, { once: true });
   return () => outer.removeEventListener("abort", onAbort);
+}
+
+function outageRecord(failure: OutageFailure): OutageRecord {
+  return { index: failure.index, error: failure.error };
+}
+
+function describeStop(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function changeRecord(change: AppliedChange): ChangeRecord {

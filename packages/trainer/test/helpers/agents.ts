@@ -14,6 +14,7 @@ import {
   ops,
   type ParameterNode,
   type Proposal,
+  rootErrorCode,
   type StepOptions,
   type StepReport,
 } from "@trace-ts/core";
@@ -56,12 +57,15 @@ export class JsonOptimizer extends Optimizer {
       );
       text = result.text;
     } catch (error) {
+      // like the shipped optimizers: report the failure with the stable code behind it
+      const code = rootErrorCode(error);
       return {
         updates: new Map(),
         suggestion: {},
         rejected: [],
         terminate: false,
         error: formatValue(String(error)),
+        ...(code !== undefined ? { errorCode: code } : {}),
         calls: log.calls,
       };
     }

@@ -41,10 +41,11 @@ const SCHEMA = {
 
 /**
  * Wraps a model in the usual middleware stack. From the outside in:
- * `logCalls → trackUsage → responseCache → enforceBudget → retry → rateLimit → model`.
- * So cache hits are logged and counted but cost no budget and wait for no slot; the budget
- * reserves once for a call however many attempts it takes; each attempt takes a rate-limit slot
- * but backoff waits do not.
+ * `logCalls → trackUsage → responseCache → retry → rateLimit → enforceBudget → model`.
+ * So cache hits are logged and counted but cost no budget and wait for no slot; each attempt
+ * takes a rate-limit slot but backoff waits do not; the budget reserves for each attempt when it
+ * is dispatched (after its slot), so calls waiting in the queue or in a backoff hold no budget,
+ * and a failed attempt's reservation is released before the next one.
  *
  * @example
  * const usage = new UsageTracker({ prices });
@@ -108,8 +109,8 @@ export function withDefaults(model: LanguageModel, options: WithDefaultsOptions 
     logOptions && logCalls(logOptions),
     rest.usage && trackUsage(rest.usage),
     cache !== undefined && cache !== false && responseCache(cache === true ? {} : cache),
-    budget && enforceBudget(budget),
     retryMiddleware,
     limited,
+    budget && enforceBudget(budget),
   );
 }

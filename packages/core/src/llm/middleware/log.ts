@@ -1,10 +1,12 @@
 /**
  * Log hook: reports each call (request, result or error, duration) to a callback. Everything the
  * callback receives has passed through `redact`, so API keys never reach a log. Secret values
- * from the provider key environment variables are read when the middleware is created.
+ * from the provider key environment variables are read when the middleware is created; secrets
+ * registered later (`registerSecret`, which providers call with the key they were configured
+ * with) are picked up as they appear.
  */
 import { validateOptions } from "../../util/options.js";
-import { redact, secretsFromEnv } from "../redact.js";
+import { redact, registeredSecrets, secretRegistryVersion, secretsFromEnv } from "../redact.js";
 import type { ChatMessage, FinishReason, ResponseFormat, TokenUsage } from "../types.js";
 import { defineMiddleware, type LanguageModelMiddleware } from "./wrap.js";
 
@@ -110,15 +112,22 @@ export function summarizeError(error: unknown): ErrorSummary {
  * callback throws. `logCalls` uses it; use it to feed other events to the same hook.
  *
  * @param onEvent the log hook
- * @param secrets extra secret values to remove (the provider key env vars, read now, are added)
+ * @param secrets extra secret values to remove (the provider key env vars, read now, and the
+ *   registered secrets, as they are registered, are added)
  */
 export function redactingEmitter(
   onEvent: (event: LLMLogEvent) => void,
   secrets: readonly string[] = [],
 ): (event: LLMLogEvent) => void {
-  const all = [...secrets, ...secretsFromEnv()];
+  const fixed = [...secrets, ...secretsFromEnv()];
+  let version = -1;
+  let all: readonly string[] = fixed;
   return (event) => {
     try {
+      if (version !== secretRegistryVersion()) {
+        version = secretRegistryVersion();
+        all = [...fixed, ...registeredSecrets()];
+      }
       onEvent(redact(event, all));
     } catch {
       // a failing logger must not break the call

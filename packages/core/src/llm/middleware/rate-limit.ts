@@ -110,7 +110,7 @@ export class SlidingWindowLimiter {
  * Limits how many calls run at once and how many start per minute. Waiting calls are served in
  * arrival order; a call whose `signal` aborts while waiting is rejected at once with
  * `CancelledError` and never sent. Place it inside `retry` so each attempt takes a slot and the
- * backoff waits do not hold one.
+ * backoff waits do not hold one, and `enforceBudget` inside it so queued calls hold no budget.
  *
  * @example
  * const shared = rateLimit({ concurrency: 8, requestsPerMinute: 500 });
