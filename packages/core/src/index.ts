@@ -110,4 +110,5 @@ export {
 } from "./problem/problem-view.js";
 export { type ValueType, valueTypeOf } from "./problem/value-type.js";
 export { type DotOptions, toDot } from "./render/dot.js";
+export { hasNameAt, isSpace, type ParseMeter, skipSpace, stripFence } from "./text/scan.js";
 export { type OptionKind, type OptionSchema, validateOptions } from "./util/options.js";

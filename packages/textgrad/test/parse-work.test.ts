@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
-import { graphScope, node, ops, stripCodeFence } from "@trace-ts/core";
+import { graphScope, node, ops } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { extractNewValue, TextGrad, textGradRequestInfo } from "@trace-ts/textgrad";
-import { readNewValue, stripFence } from "../src/parse.js";
+import { readNewValue } from "../src/parse.js";
 
 // An update answer is untrusted input. These tests count the parser's work (steps, about one per
 // character examined), never time: the work must grow linearly with the answer's length.
@@ -62,24 +62,6 @@ describe("extractNewValue does work linear in the answer", () => {
   it("finds the last closed block after a megabyte of unclosed tags", () => {
     const text = `<new_value>a</new_value>${fill("<new_value>", 900_000)}<new_value>b</new_value>${fill("<new_value>", 90_000)}`;
     expect(extractNewValue(text)).toMatchObject({ ok: true, value: "b" });
-  });
-
-  it("removes a fence exactly like core's stripCodeFence", () => {
-    const samples = [
-      "```ts\ncode\n```",
-      "  ```js-x \t\r\na\r\n```  \n",
-      "```\n```",
-      "```\n",
-      "```ts code```",
-      "```\n\n```",
-      "```\r```",
-      "```\nx\r```",
-      "````\nx\n````",
-      "\u00a0```\nx\n```\u2028",
-      "no fence",
-      "```\nx\n``` trailing",
-    ];
-    for (const s of samples) expect(stripFence(s)).toBe(stripCodeFence(s));
   });
 });
 

@@ -147,3 +147,20 @@ export class SandboxDataError extends TraceError {
     this.where = where;
   }
 }
+
+/**
+ * Host constructors for the built-in error names, looked up in a Map (no prototype chain involved:
+ * an error named `toString` or `__proto__` finds nothing), for errors rebuilt from a sandbox.
+ */
+export const HOST_ERROR_CONSTRUCTORS: ReadonlyMap<string, ErrorConstructor> = new Map<
+  string,
+  ErrorConstructor
+>([
+  ["Error", Error],
+  ["TypeError", TypeError],
+  ["RangeError", RangeError],
+  ["ReferenceError", ReferenceError],
+  ["SyntaxError", SyntaxError],
+  ["EvalError", EvalError],
+  ["URIError", URIError],
+]);

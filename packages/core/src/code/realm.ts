@@ -1,18 +1,8 @@
 import { types } from "node:util";
 import { findStopError } from "../errors/stop-error.js";
-import { SandboxDataError } from "./errors.js";
+import { HOST_ERROR_CONSTRUCTORS as HOST_ERRORS, SandboxDataError } from "./errors.js";
 import { BLOCKED_PROPERTIES } from "./parse.js";
 import type { SandboxRuntime } from "./sandbox.js";
-
-const HOST_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
-  ["Error", Error],
-  ["TypeError", TypeError],
-  ["RangeError", RangeError],
-  ["ReferenceError", ReferenceError],
-  ["SyntaxError", SyntaxError],
-  ["EvalError", EvalError],
-  ["URIError", URIError],
-]);
 
 /** What kind of host value `importValue` copies (or `other`: it goes behind a proxy). */
 type PlainKind = "array" | "object" | "date" | "regexp" | "map" | "set" | "other";

@@ -1,6 +1,7 @@
 import type { ParameterNode } from "../graph/node.js";
 import { formatValue } from "../problem/format-value.js";
 import { valueTypeOf } from "../problem/value-type.js";
+import { stripFence } from "../text/scan.js";
 
 /** Result of turning a model's suggested value into a parameter value. */
 export type ConversionResult =
@@ -87,10 +88,12 @@ function convertByType(
   }
 }
 
-/** Removes a surrounding markdown code fence (```ts … ```), which models often add to code. */
+/**
+ * Removes a surrounding markdown code fence (```ts … ```), which models often add to code. One pass
+ * over the text (see `stripFence`).
+ */
 export function stripCodeFence(text: string): string {
-  const m = /^\s*```[\w-]*[ \t]*\r?\n([\s\S]*?)\r?\n?```\s*$/.exec(text);
-  return m ? m[1]! : text;
+  return stripFence(text);
 }
 
 /** Structural equality for JSON-like values. */

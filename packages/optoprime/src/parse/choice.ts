@@ -4,6 +4,8 @@
  * fallbacks are single passes, and an answer longer than `maxChars` (default 1,000,000
  * characters) is refused unread.
  */
+
+import { skipSpace } from "@trace-ts/core";
 import { type ScanBudget, scanValueAt } from "./jsonish.js";
 
 /** Options of {@link readChoice}. */
@@ -152,30 +154,6 @@ function textChoice(text: string, meter: ChoiceMeter): number | undefined {
 function digitsEnd(text: string, from: number, meter: ChoiceMeter): number {
   let i = from;
   while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-  meter.steps += i - from + 1;
-  return i;
-}
-
-/** `\s` of JavaScript regular expressions (what `String.prototype.trim` removes). */
-function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
-function skipSpace(text: string, from: number, meter: ChoiceMeter): number {
-  let i = from;
-  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   meter.steps += i - from + 1;
   return i;
 }

@@ -1,3 +1,4 @@
+import { isSpace, skipSpace } from "@trace-ts/core";
 /**
  * Reading a score and feedback out of an LLM judge's reply. Models wrap JSON in prose or fences,
  * write the score as text (`"7"`, `"7/10"`, `"70%"`), or skip JSON altogether (`Score: 7/10`);
@@ -210,23 +211,6 @@ function findKey(
 // ---------------------------------------------------------------------------------------------
 // Character classes (as JavaScript regular expressions define them)
 
-/** `\s`: the characters `String.prototype.trim` removes. */
-function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -234,13 +218,6 @@ function isDigit(c: number): boolean {
 /** `\w` (ASCII letters, digits, `_`). */
 function isWordChar(c: number): boolean {
   return isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-
-function skipSpace(text: string, from: number, meter: ParseMeter): number {
-  let i = from;
-  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
-  meter.steps += i - from + 1;
-  return i;
 }
 
 /** Whether `word` (lower-case ASCII) is at `at`, compared without case. */

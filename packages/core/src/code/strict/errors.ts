@@ -3,7 +3,7 @@
  * host `Error`s of the same kind with a V8-style `stack` naming the runner's script; data
  * problems become `SandboxDataError`s; QuickJS's `out of memory` becomes `CodeMemoryError`.
  */
-import { CodeMemoryError, SandboxDataError } from "../errors.js";
+import { CodeMemoryError, HOST_ERROR_CONSTRUCTORS as HOST_ERRORS, SandboxDataError } from "../errors.js";
 
 /** A failure as the prelude describes it (the `e<json>` wire form). */
 export type SandboxFailure =
@@ -31,17 +31,6 @@ export interface ScriptLocation {
   /** 1-based script line of the function's last line. */
   readonly lastCodeLine: number;
 }
-
-/** Host constructors for error names, looked up in a Map (no prototype chain involved). */
-const HOST_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
-  ["Error", Error],
-  ["TypeError", TypeError],
-  ["RangeError", RangeError],
-  ["ReferenceError", ReferenceError],
-  ["SyntaxError", SyntaxError],
-  ["EvalError", EvalError],
-  ["URIError", URIError],
-]);
 
 /** The message V8 uses for a stack overflow; QuickJS says `InternalError: stack overflow`. */
 export const STACK_OVERFLOW_MESSAGE = "Maximum call stack size exceeded";
