@@ -99,11 +99,17 @@ function ensureNode(version) {
   const t0 = performance.now();
   console.log(`node ${version}: installing ${PACKAGE}@${version} into ${dir}`);
   try {
-    const npm = spawnSync(
-      "npm",
-      ["install", "--prefix", scratch, "--no-audit", "--no-fund", "--no-save", `${PACKAGE}@${version}`],
-      { cwd: scratch, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10 * 60_000 },
-    );
+    // a registry hiccup should not fail CI: up to three attempts
+    let npm;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      npm = spawnSync(
+        "npm",
+        ["install", "--prefix", scratch, "--no-audit", "--no-fund", "--no-save", `${PACKAGE}@${version}`],
+        { cwd: scratch, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10 * 60_000 },
+      );
+      if (npm.error || npm.status === 0) break;
+      if (attempt < 3) console.log(`node ${version}: npm install failed (exit ${npm.status}), trying again`);
+    }
     if (npm.error) throw new Error(`could not run npm: ${npm.error.message}`);
     if (npm.status !== 0) {
       throw new Error(
