@@ -20,6 +20,8 @@ const config: Config = {
   setupFiles: ["reflect-metadata"],
   // A temp directory of the run's own (TMPDIR); the run fails if a test leaves files in it.
   globalSetup: "<rootDir>/scripts/jest-tmp-setup.mjs",
+  // jest's transform cache lives with the dependencies, not in the temp directory
+  cacheDirectory: "<rootDir>/node_modules/.cache/jest",
   globalTeardown: "<rootDir>/scripts/jest-tmp-teardown.mjs",
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: {

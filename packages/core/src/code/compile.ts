@@ -1,7 +1,7 @@
 import vm from "node:vm";
 import { annotateSource } from "./annotate.js";
 import { CodeCompileError, CodeForbiddenError } from "./errors.js";
-import { type FunctionShape, type ParsedFunction, parseFunction } from "./parse.js";
+import { type FunctionShape, INTERNAL_PREFIX, type ParsedFunction, parseFunction } from "./parse.js";
 import { createSandbox, type Sandbox } from "./sandbox.js";
 import { checkSignature } from "./signature.js";
 
@@ -58,7 +58,7 @@ const RESERVED = new Set(
   ).split(" "),
 );
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const INTERNAL = "__trace$";
+const INTERNAL = INTERNAL_PREFIX;
 const GUARD = `${INTERNAL}g`;
 
 const preparedCache = new Map<string, PreparedCode>();

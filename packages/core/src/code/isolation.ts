@@ -72,11 +72,6 @@ export function requireIsolation(parameter: object, level: IsolationLevel): void
   required.set(parameter, current === undefined ? level : strongerIsolation(current, level));
 }
 
-/** The isolation required for a code parameter by `requireIsolation`, if any. */
-export function requiredIsolation(parameter: object): IsolationLevel | undefined {
-  return required.get(parameter);
-}
-
 /**
  * The tier that runs suggested code: the strongest of what the bundle asked for, the process
  * default and what was required for its code parameter.

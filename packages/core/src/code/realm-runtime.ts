@@ -233,13 +233,13 @@ export const REALM_RUNTIME_SOURCE = `(function (H) {
   };
 
   // ---- import: host plain data copied into the realm ----
-  const importValue = (value) => {
+  const importValue = (value, topKind) => {
     const seen = new MapCtor();
-    const walk = (v) => {
+    const walk = (v, known) => {
       if (typeof v !== "object" || v === null) return typeof v === "function" ? H.toSandbox(v) : v;
       const done = apply(seenGet, seen, [v]);
       if (done !== undefined) return done;
-      const kind = H.plainKind(v);
+      const kind = known ?? H.plainKind(v);
       if (kind === "array") {
         const out = [];
         apply(seenSet, seen, [v, out]);
@@ -272,7 +272,7 @@ export const REALM_RUNTIME_SOURCE = `(function (H) {
       }
       return H.toSandbox(v);
     };
-    return walk(value);
+    return walk(value, topKind);
   };
   const importError = (name, message) => {
     let Ctor = ErrorCtor;

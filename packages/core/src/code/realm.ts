@@ -106,11 +106,6 @@ export class Membrane {
     return stop;
   }
 
-  /** The run-stopping error recorded in the current call, if any. */
-  get stopError(): unknown {
-    return this.#stop;
-  }
-
   /** A host value as the sandbox may see it (see the class comment). */
   toSandbox(value: unknown): unknown {
     if (typeof value === "function") {
@@ -124,7 +119,8 @@ export class Membrane {
     if (typeof value !== "object" || value === null) return value;
     if (types.isPromise(value)) return this.#bridgePromise(value as Promise<unknown>);
     if (types.isNativeError(value)) return this.#errorIn(value);
-    if (plainKind(value) !== "other") return this.#runtime.importValue(value);
+    const kind = plainKind(value);
+    if (kind !== "other") return this.#runtime.importValue(value, kind);
     return this.#proxy(value);
   }
 

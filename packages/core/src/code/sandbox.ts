@@ -42,11 +42,6 @@ export interface Sandbox {
    * the sandbox's `Object.prototype`.
    */
   isOutside(value: unknown): boolean;
-  /**
-   * Calls `fn` with `self` and `args` inside the context under vm's hard timeout, which also stops
-   * work guards cannot see. Synchronous work only.
-   */
-  callWithTimeout(fn: unknown, self: unknown, args: readonly unknown[], timeoutMs: number): unknown;
 }
 
 /** The trusted runtime inside a sandbox (made by `REALM_RUNTIME_SOURCE`). */
@@ -67,8 +62,11 @@ export interface SandboxRuntime {
   exportValue(value: unknown, where: string, trusted?: boolean): unknown;
   /** Sandbox error → host `Error` (name, message and stack read inside the realm). */
   exportError(error: unknown): Error;
-  /** Host plain data → realm copy (other objects through the membrane). */
-  importValue(value: unknown): unknown;
+  /**
+   * Host plain data → realm copy (other objects through the membrane). `kind` is the value's
+   * `plainKind` when the caller already knows it.
+   */
+  importValue(value: unknown, kind?: string): unknown;
   /** A realm error with this name and message. */
   importError(name: string, message: string): unknown;
   /** A realm-made wrapper that calls a host function through the membrane. */
@@ -220,7 +218,6 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     isTimeout: (error) => typeof error === "object" && error !== null && timeouts.has(error),
     isMemory: (error) => typeof error === "object" && error !== null && memory.has(error),
     isOutside: (value) => madeOutside(value, runtime.objectProto),
-    callWithTimeout,
   };
   return sandbox;
 }
@@ -229,7 +226,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
  * Whether an error is vm's "Script execution timed out" error. Node may create it in the sandbox's
  * realm, so it is recognised by an own data property only: no getter of the value's ever runs.
  */
-export function isVmTimeout(error: unknown): boolean {
+function isVmTimeout(error: unknown): boolean {
   if (typeof error !== "object" || error === null || types.isProxy(error)) return false;
   const code = Object.getOwnPropertyDescriptor(error, "code");
   return code !== undefined && "value" in code && code.value === "ERR_SCRIPT_EXECUTION_TIMEOUT";
