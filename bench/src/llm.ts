@@ -9,15 +9,8 @@
  *     stub runs in this process, so every client shares its cost.
  * Run: `npm run bench -- llm`.
  */
-import {
-  Budget,
-  type GenerateRequest,
-  type LanguageModel,
-  responseCache,
-  UsageTracker,
-  withDefaults,
-  wrapModel,
-} from "@trace-ts/core";
+import { Budget, type GenerateRequest, type LanguageModel, UsageTracker, withDefaults } from "@trace-ts/core";
+import { responseCache, wrapModel } from "@trace-ts/core/llm";
 import { openAIChatResponse, ScriptedModel, startStubServer } from "@trace-ts/core/testing";
 import { OpenAIChatModel } from "@trace-ts/openai";
 import OpenAI from "openai";

@@ -3,10 +3,17 @@
  * (OPENAI_API_KEY); the runnable, keyless version of the same idea is `npm run demo`.
  */
 import "./exit-on-outage.js";
-import { bundle, callLLM, ExecutionError, type MessageNode, node, resolveModel } from "@trace-ts/core";
+import {
+  bundle,
+  callLLM,
+  ExecutionError,
+  type MessageNode,
+  node,
+  resolveLanguageModel,
+} from "@trace-ts/core";
 import { OptoPrime } from "@trace-ts/optoprime";
 
-const model = await resolveModel("openai:gpt-4o-mini"); // reads OPENAI_API_KEY
+const model = await resolveLanguageModel("openai:gpt-4o-mini"); // reads OPENAI_API_KEY
 const instruction = node("Which language is this?", { trainable: true });
 const greet = bundle(
   // biome-ignore lint/correctness/noUnusedFunctionParameters: ignoring the language is the bug to learn away

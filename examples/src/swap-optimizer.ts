@@ -18,16 +18,16 @@ import {
   fmt,
   formatChanges,
   type LanguageModel,
-  modelFromEnv,
+  languageModelFromEnv,
   node,
   ops,
   optimizerFromEnv,
   type ParameterNode,
-  registerModel,
+  registerLanguageModel,
 } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { isOproRequest, registerOpro, valueBlock } from "@trace-ts/opro";
-import { registerOptoPrime } from "@trace-ts/optoprime";
+import { optoPrimeRequestInfo, registerOptoPrime } from "@trace-ts/optoprime";
 import { registerTextGrad, textGradRequestInfo } from "@trace-ts/textgrad";
 import { stopReasonOfCode } from "@trace-ts/trainer";
 import { reportModelUnavailable } from "./exit-on-outage.js";
@@ -72,7 +72,7 @@ function scriptedModel(target: Readonly<Record<string, string>>): ScriptedModel 
       const blocks = Object.entries(target).map(([key, value]) => valueBlock(key, value));
       return `The feedback asks for French and one exclamation mark.\n${blocks.join("\n")}`;
     }
-    // OptoPrime
+    if (optoPrimeRequestInfo(request) === undefined) return "I was not asked anything I know.";
     return JSON.stringify({
       reasoning: "The feedback asks for a French greeting with one exclamation mark.",
       answer: "",
@@ -83,7 +83,7 @@ function scriptedModel(target: Readonly<Record<string, string>>): ScriptedModel 
 
 let model: LanguageModel;
 if (process.env.TRACE_MODEL?.trim()) {
-  model = await modelFromEnv();
+  model = await languageModelFromEnv();
   console.log(`Using the model ${model.provider}:${model.modelId} (from TRACE_MODEL).`);
 } else {
   model = scriptedModel({ [greeting.key]: "Bonjour", [excitement.key]: "1" });
@@ -94,7 +94,7 @@ if (process.env.TRACE_MODEL?.trim()) {
 
 // ---- configuration: register every optimizer, let TRACE_OPTIMIZER pick ----
 const container = createContainer();
-registerModel(container, model);
+registerLanguageModel(container, model);
 registerOptoPrime(container, { objective: OBJECTIVE });
 registerTextGrad(container, { objective: OBJECTIVE, asDefault: false });
 registerOpro(container, { objective: OBJECTIVE, asDefault: false });

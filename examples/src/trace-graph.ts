@@ -4,7 +4,8 @@
  *
  * Run: npm run demo:graph
  */
-import { fmt, formatValue, node, ops, problemView, toDot } from "@trace-ts/core";
+import { fmt, node, ops, problemView, toDot } from "@trace-ts/core";
+import { formatValue } from "@trace-ts/core/optimizer";
 
 // declare: one trainable prompt and one trainable number; everything else is a fixed input
 const greeting = node("Hello", { trainable: true, name: "greeting", description: "how every reply starts" });

@@ -19,16 +19,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  callLLM,
-  formatValue,
-  type LanguageModel,
-  modelFromEnv,
-  node,
-  trackUsage,
-  UsageTracker,
-  wrapModel,
-} from "@trace-ts/core";
+import { callLLM, type LanguageModel, languageModelFromEnv, node, UsageTracker } from "@trace-ts/core";
+import { trackUsage, wrapModel } from "@trace-ts/core/llm";
+import { formatValue } from "@trace-ts/core/optimizer";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { OptoPrime } from "@trace-ts/optoprime";
 import {
@@ -151,7 +144,7 @@ async function main(): Promise<void> {
   let solverModel: LanguageModel;
   let optimizerModel: LanguageModel;
   if (process.env.TRACE_MODEL) {
-    const model = await modelFromEnv();
+    const model = await languageModelFromEnv();
     console.log(
       `Using ${model.provider}:${model.modelId} from TRACE_MODEL for the solver and the optimizer.`,
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { ExceptionNode } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
-import { SYSTEM_PROMPT } from "@trace-ts/optoprime";
+import { optoPrimeRequestInfo } from "@trace-ts/optoprime";
 import { languageFeedback } from "../src/greeting/feedback.js";
 import { scriptedGreetingModel } from "../src/greeting/scripted.js";
 import { agentCode, trainGreetingAgent } from "../src/greeting/train.js";
@@ -35,7 +35,7 @@ describe("greeting agent example", () => {
     ]);
     // the optimizer saw each output's feedback, including the error with the failing line marked
     const optimizerPrompts = model!.calls
-      .filter((c) => c.request.messages[0]?.content === SYSTEM_PROMPT)
+      .filter((c) => optoPrimeRequestInfo(c.request) !== undefined)
       .map((c) => c.request.messages.at(-1)!.content);
     expect(optimizerPrompts).toHaveLength(3);
     expect(optimizerPrompts[0]).toContain("Incorrect: the user wrote in English");
@@ -54,7 +54,7 @@ describe("greeting agent example", () => {
       model: (agent) => {
         const script = scriptedGreetingModel(agentCode(agent));
         return new ScriptedModel(async (request) =>
-          request.messages[0]?.content === SYSTEM_PROMPT
+          optoPrimeRequestInfo(request) !== undefined
             ? new Error("provider down")
             : (await script.generate(request)).text,
         );

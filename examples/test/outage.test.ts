@@ -13,7 +13,7 @@ import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { callLLM, node, RateLimitError } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { openaiCompatible } from "@trace-ts/openai";
-import { OptoPrime, SYSTEM_PROMPT } from "@trace-ts/optoprime";
+import { OptoPrime, optoPrimeRequestInfo } from "@trace-ts/optoprime";
 import { exactMatch, ModelUnavailableError, readCheckpoint, train } from "@trace-ts/trainer";
 import { scriptedGreetingModel } from "../src/greeting/scripted.js";
 import { agentCode, trainGreetingAgent } from "../src/greeting/train.js";
@@ -140,7 +140,7 @@ describe("a model server that is down", () => {
     expect(run.stdout).not.toContain("step 2:");
     const lines = run.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^model unavailable: the model call failed: ProviderError: /);
+    expect(lines[0]).toMatch(/^model unavailable: OptoPrime propose: the model call failed: ProviderError: /);
   }, 60_000);
 
   it("the greeting loop stops when the optimizer reports an outage", async () => {
@@ -148,7 +148,7 @@ describe("a model server that is down", () => {
       model: (agent) => {
         const script = scriptedGreetingModel(agentCode(agent));
         return new ScriptedModel(async (request) =>
-          request.messages[0]?.content === SYSTEM_PROMPT
+          optoPrimeRequestInfo(request) !== undefined
             ? new RateLimitError("429: slow down")
             : (await script.generate(request)).text,
         );

@@ -1,6 +1,7 @@
 // Node ESM loader hooks that let a plain `node` child process (started by a test) run this
 // repository's TypeScript sources directly, as jest sees them:
-// - `@trace-ts/<pkg>` → packages/<pkg>/src/index.ts (and `@trace-ts/core/testing`);
+// - `@trace-ts/<pkg>` → packages/<pkg>/src/index.ts (and `@trace-ts/core/testing`, and the other
+//   subpaths of core → packages/core/src/entry/<name>.ts);
 // - `./x.js` → ./x.ts when only the .ts file exists (the NodeNext import convention);
 // - .ts files compiled with @swc/core using the same settings as jest.config.ts, or with
 //   TypeScript's transpileModule for files whose path ends with an entry of TRACE_TSC_FILES
@@ -33,6 +34,13 @@ const SWC_OPTIONS = {
 export async function resolve(specifier, context, next) {
   if (specifier === "@trace-ts/core/testing") {
     return { url: pathToFileURL(join(root, "packages/core/src/testing/index.ts")).href, shortCircuit: true };
+  }
+  const entry = /^@trace-ts\/core\/(llm|provider|optimizer|graph)$/.exec(specifier);
+  if (entry) {
+    return {
+      url: pathToFileURL(join(root, `packages/core/src/entry/${entry[1]}.ts`)).href,
+      shortCircuit: true,
+    };
   }
   const pkg = /^@trace-ts\/([^/]+)$/.exec(specifier);
   if (pkg) {

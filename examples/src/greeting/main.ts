@@ -12,12 +12,12 @@
  * output says so.
  */
 import "../exit-on-outage.js";
-import { modelFromEnv } from "@trace-ts/core";
+import { languageModelFromEnv } from "@trace-ts/core";
 import { scriptedGreetingModel } from "./scripted.js";
 import { agentCode, trainGreetingAgent } from "./train.js";
 
 if (process.env.TRACE_MODEL) {
-  const model = await modelFromEnv();
+  const model = await languageModelFromEnv();
   console.log(`Using ${model.provider}:${model.modelId} (TRACE_MODEL) for the agent and the optimizer.`);
   await trainGreetingAgent({ model });
 } else {

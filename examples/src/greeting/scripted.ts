@@ -7,7 +7,7 @@
  */
 import type { GenerateRequest, ParameterNode } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
-import { SYSTEM_PROMPT } from "@trace-ts/optoprime";
+import { optoPrimeRequestInfo } from "@trace-ts/optoprime";
 
 /** Code parameters of the agent, by role. */
 export interface AgentCode {
@@ -33,7 +33,7 @@ const GREET = `greet(lang, userName) {
 export function scriptedGreetingModel(code: AgentCode): ScriptedModel {
   let optimizerCalls = 0;
   return new ScriptedModel((request: GenerateRequest) => {
-    if (request.messages[0]?.content === SYSTEM_PROMPT) {
+    if (optoPrimeRequestInfo(request) !== undefined) {
       optimizerCalls++;
       return optimizerResponse(optimizerCalls, code);
     }

@@ -7,7 +7,7 @@ import {
   formatChanges,
   type LanguageModel,
   type MessageNode,
-  registerModel,
+  registerLanguageModel,
   type StepReport,
   traced,
 } from "@trace-ts/core";
@@ -75,7 +75,10 @@ export async function trainGreetingAgent(options: TrainGreetingOptions): Promise
   const log = options.log ?? ((line: string) => console.log(line));
   const container = createContainer();
   const agent = new GreetingAgent("You are a sales assistant.", container);
-  registerModel(container, typeof options.model === "function" ? options.model(agent) : options.model);
+  registerLanguageModel(
+    container,
+    typeof options.model === "function" ? options.model(agent) : options.model,
+  );
   registerOptoPrime(container, { objective: "Greet every user by name in the language they wrote in." });
   const optimizer = createOptimizer(agent.parameters(), container);
   const epochs: Attempt[][] = [];

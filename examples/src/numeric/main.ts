@@ -4,12 +4,12 @@
  * line says so).
  */
 import "../exit-on-outage.js";
-import { modelFromEnv } from "@trace-ts/core";
+import { languageModelFromEnv } from "@trace-ts/core";
 import { scriptedRateModel } from "./scripted.js";
 import { trainRate } from "./train.js";
 
 if (process.env.TRACE_MODEL) {
-  const model = await modelFromEnv();
+  const model = await languageModelFromEnv();
   console.log(`Using ${model.provider}:${model.modelId} (TRACE_MODEL).`);
   await trainRate({ model });
 } else {

@@ -11,7 +11,7 @@ import {
   node,
   ops,
   type ParameterNode,
-  registerModel,
+  registerLanguageModel,
   type StepReport,
 } from "@trace-ts/core";
 import { registerOptoPrime } from "@trace-ts/optoprime";
@@ -62,7 +62,10 @@ export async function trainRate(options: {
     constraint: "a positive number",
   });
   const container = createContainer();
-  registerModel(container, typeof options.model === "function" ? options.model(rate.key) : options.model);
+  registerLanguageModel(
+    container,
+    typeof options.model === "function" ? options.model(rate.key) : options.model,
+  );
   registerOptoPrime(container, { objective: "Quote the price the carrier charges for every parcel." });
   const optimizer = createOptimizer([rate], container);
   const rates = [rate.data];

@@ -4,12 +4,12 @@
  * line says so).
  */
 import "../exit-on-outage.js";
-import { modelFromEnv } from "@trace-ts/core";
+import { languageModelFromEnv } from "@trace-ts/core";
 import { scriptedRepairModel } from "./scripted.js";
 import { repairMedian } from "./train.js";
 
 if (process.env.TRACE_MODEL) {
-  const model = await modelFromEnv();
+  const model = await languageModelFromEnv();
   console.log(`Using ${model.provider}:${model.modelId} (TRACE_MODEL).`);
   await repairMedian({ model });
 } else {

@@ -12,7 +12,7 @@ import {
   ExecutionError,
   type LanguageModel,
   type MessageNode,
-  registerModel,
+  registerLanguageModel,
   type StepReport,
 } from "@trace-ts/core";
 import { registerOptoPrime } from "@trace-ts/optoprime";
@@ -57,7 +57,10 @@ export async function repairMedian(options: {
   const median = buggyMedian();
   const container = createContainer();
   const code = median.parameter!;
-  registerModel(container, typeof options.model === "function" ? options.model(code.key) : options.model);
+  registerLanguageModel(
+    container,
+    typeof options.model === "function" ? options.model(code.key) : options.model,
+  );
   registerOptoPrime(container, { objective: "Make median pass every test case." });
   const optimizer = createOptimizer([code], container);
   const failures: number[] = [];

@@ -9,13 +9,13 @@ import {
   APIError,
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
+import type { TraceError } from "@trace-ts/core";
 import {
   connectionDetail,
   type ProviderErrorContext,
   type ProviderFailure,
   providerFailureToError,
-  type TraceError,
-} from "@trace-ts/core";
+} from "@trace-ts/core/provider";
 
 /** Who made the call, for error messages. */
 export type ErrorContext = Omit<ProviderErrorContext, "keyVariable">;

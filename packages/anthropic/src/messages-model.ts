@@ -11,22 +11,24 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages/messages";
 import {
   BadResponseError,
-  CallSignal,
-  callAbortError,
-  type FinishReason,
-  formatValue,
   type GenerateRequest,
   type GenerateResult,
   InvalidRequestError,
   type LanguageModel,
   MissingApiKeyError,
+  type TokenUsage,
+} from "@trace-ts/core";
+import {
+  CallSignal,
+  callAbortError,
+  type FinishReason,
+  formatValue,
   providerSecrets,
   redactProviderText,
   registerSecret,
   sdkBackstopTimeout,
-  type TokenUsage,
   validateOptions,
-} from "@trace-ts/core";
+} from "@trace-ts/core/provider";
 import { type ErrorContext, toLLMError } from "./errors.js";
 
 /** Default per-call timeout: 2 minutes. */

@@ -1,8 +1,8 @@
 /**
- * Factory for the model registry of `@trace-ts/core` (`resolveModel("anthropic:claude-…")`,
+ * Factory for the model registry of `@trace-ts/core` (`resolveLanguageModel("anthropic:claude-…")`,
  * `TRACE_MODEL=anthropic:…`).
  */
-import type { ProviderFactory, ProviderModelOptions } from "@trace-ts/core";
+import type { ProviderFactory, ProviderModelOptions } from "@trace-ts/core/provider";
 import { AnthropicMessagesModel, type AnthropicMessagesModelOptions } from "./messages-model.js";
 
 /**
@@ -17,7 +17,7 @@ export function anthropic(
   return new AnthropicMessagesModel(modelId, options);
 }
 
-/** The factories `resolveModel` loads from this package, by provider name. */
+/** The factories `resolveLanguageModel` loads from this package, by provider name. */
 export const modelProviders: Readonly<Record<string, ProviderFactory>> = {
   anthropic: (modelId: string, o: ProviderModelOptions) =>
     anthropic(modelId, {

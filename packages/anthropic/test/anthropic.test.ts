@@ -11,7 +11,6 @@ import {
   BadResponseError,
   CancelledError,
   InvalidRequestError,
-  type LLMLogEvent,
   LLMTimeoutError,
   MissingApiKeyError,
   ProviderError,
@@ -19,6 +18,7 @@ import {
   UsageTracker,
   withDefaults,
 } from "@trace-ts/core";
+import type { LLMLogEvent } from "@trace-ts/core/llm";
 import {
   anthropicMessageResponse,
   type StubServer,

@@ -16,12 +16,10 @@ import {
   ExecutionError,
   InvalidRequestError,
   LLMError,
-  type LLMLogEvent,
   LLMTimeoutError,
-  logCalls,
   ProviderError,
-  wrapModel,
 } from "@trace-ts/core";
+import { type LLMLogEvent, logCalls, wrapModel } from "@trace-ts/core/llm";
 import { anthropicMessageResponse, type StubServer, startStubServer } from "@trace-ts/core/testing";
 
 const ask = (content = "Say hi") => ({ messages: [{ role: "user" as const, content }] });

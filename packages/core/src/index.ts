@@ -1,19 +1,20 @@
 /**
- * @trace-ts/core — traced values, operators, backward propagation and the problem view that
- * optimizers read. See the package README for an overview.
+ * @trace-ts/core — traced values, operators, backward propagation, bundles and agent models, the
+ * problem view and optimizer base that optimizers read, and the language-model contract. More for
+ * specific audiences lives behind subpaths: `@trace-ts/core/llm` (middleware, budgets, caches,
+ * usage, prices, token estimates, redaction), `@trace-ts/core/provider` (what provider packages
+ * need), `@trace-ts/core/optimizer` (the kernel for writing optimizers), `@trace-ts/core/graph`
+ * (tracing internals for tools and custom operations) and `@trace-ts/core/testing` (test doubles).
  */
 import "./polyfill.js";
+// installs the fluent methods (`x.add(y)`, `out.backward(feedback)`, …) on Node
+import "./ops/fluent.js";
 
+export type { DependencyContainer } from "tsyringe";
 export { type BackwardOptions, backward, zeroFeedback } from "./backward/backward.js";
-export {
-  type Feedback,
-  type FeedbackRecord,
-  feedbackToText,
-  isFeedback,
-  type ReceivedFeedback,
-} from "./backward/feedback.js";
+export { feedbackToText, isFeedback } from "./backward/feedback.js";
 export { defaultPropagator, GraphPropagator, type Propagator, SumPropagator } from "./backward/propagator.js";
-export { type BundleMethodDecorator, bundle } from "./bundle/bundle.js";
+export { bundle } from "./bundle/bundle.js";
 export {
   DecoratorUsageError,
   NotBundledError,
@@ -21,20 +22,9 @@ export {
   SourceUnavailableError,
   UndeclaredDependencyError,
 } from "./bundle/errors.js";
-export { type BundleOptions, DEFAULT_TIMEOUT_MS } from "./bundle/options.js";
+export type { BundleOptions } from "./bundle/options.js";
 export { traced } from "./bundle/traced.js";
-export type {
-  BundleableFunction,
-  BundledFunction,
-  BundleHandle,
-  ModelMethodName,
-  Traced,
-  TracedArgs,
-  TracedMember,
-  TracedMethod,
-  TracedResult,
-} from "./bundle/types.js";
-export { annotateSource } from "./code/annotate.js";
+export type { BundledFunction, Traced, TracedMethod } from "./bundle/types.js";
 export {
   CodeCompileError,
   CodeForbiddenError,
@@ -51,55 +41,116 @@ export {
   setDefaultIsolation,
 } from "./code/isolation.js";
 export type { IsolationLevel } from "./code/runner.js";
-export * from "./di/index.js";
+export {
+  createContainer,
+  getDefaultLanguageModel,
+  hasDefaultLanguageModel,
+  LANGUAGE_MODEL,
+  registerLanguageModel,
+  rootTraceContainer,
+} from "./di/container.js";
+export {
+  type LanguageModelFromEnvOptions,
+  languageModelFromEnv,
+  type ModelSpec,
+  parseModelSpec,
+  type ResolveLanguageModelOptions,
+  registeredProviders,
+  registerProvider,
+  resolveLanguageModel,
+  unregisterProvider,
+} from "./di/registry.js";
 export { ExecutionError } from "./errors/execution-error.js";
-export * from "./errors/index.js";
 export {
-  currentTraceState,
-  type DataReadObserver,
-  graphScope,
-  isTracing,
-  noTrace,
-  resetNames,
-  type TraceState,
-  withTraceSlot,
-  withTraceState,
-} from "./graph/context.js";
+  BackwardTwiceError,
+  InvalidFeedbackError,
+  InvalidOptionError,
+  NotANodeError,
+  NotAParameterError,
+  PropagatorError,
+} from "./errors/graph-errors.js";
+export { findStopError } from "./errors/stop-error.js";
+export { type RunStopReason, rootErrorCode, TraceError } from "./errors/trace-error.js";
+export { graphScope, noTrace, resetNames } from "./graph/context.js";
 export { type NodeOptions, node } from "./graph/create.js";
-export { keyStem, NameScope } from "./graph/naming.js";
+export type { Feedback, FeedbackRecord, ReceivedFeedback } from "./graph/feedback-types.js";
 export {
-  defaultBaseName,
   describeError,
-  type ExceptionInit,
   ExceptionNode,
   type MaybeNode,
-  type MessageInit,
   MessageNode,
   Node,
   type NodeInfo,
-  type NodeInit,
-  type ParameterInit,
   ParameterNode,
-  type Unwrap,
 } from "./graph/node.js";
-export { ancestorsInTopologicalOrder } from "./graph/traverse.js";
-export * from "./llm/index.js";
-export type { CloneOptions } from "./model/clone.js";
-export { NotAModelError, StateFormatError, StateMismatchError, StateValueError } from "./model/errors.js";
-export { exportModelSource } from "./model/export-source.js";
-export { asModel, isModel, Model, type ModelMethods, model } from "./model/model.js";
 export {
-  type JsonValue,
-  type LoadStateOptions,
-  type ModelState,
-  type ParameterState,
-  STATE_FORMAT,
-  STATE_VERSION,
-} from "./model/state.js";
-export type { NamedParameter } from "./model/walk.js";
-export { collectInputs, fmt, type InputValues, type OpSpec, ops, recordOp } from "./ops/index.js";
-export * from "./optim/index.js";
-export { formatValue, truncateText } from "./problem/format-value.js";
+  AuthenticationError,
+  BadResponseError,
+  BudgetExceededError,
+  CancelledError,
+  InvalidRequestError,
+  LLMError,
+  LLMTimeoutError,
+  MissingApiKeyError,
+  MissingProviderPackageError,
+  NoDefaultLanguageModelError,
+  ProviderError,
+  RateLimitError,
+  UnknownModelError,
+} from "./llm/errors.js";
+export { Budget } from "./llm/middleware/budget.js";
+export { type WithDefaultsOptions, withDefaults } from "./llm/middleware/defaults.js";
+export { UsageTracker } from "./llm/middleware/usage.js";
+export type { ChatMessage, GenerateRequest, GenerateResult, LanguageModel, TokenUsage } from "./llm/types.js";
+export { NotAModelError, StateFormatError, StateMismatchError, StateValueError } from "./model/errors.js";
+export { isModel } from "./model/marker.js";
+export { asModel, Model, type ModelMethods, model } from "./model/model.js";
+export { type JsonValue, type ModelState, STATE_FORMAT, STATE_VERSION } from "./model/state.js";
+export { type CallLLMOptions, callLLM } from "./ops/call-llm.js";
+export { fmt } from "./ops/fmt.js";
+export { ops } from "./ops/index.js";
+export { type OpSpec, recordOp } from "./ops/record.js";
+export {
+  type ApprovalDecision,
+  type ApprovalHook,
+  allOf,
+  type ProposedChange,
+  rejectCodeChanges,
+  requireStrictForCode,
+} from "./optim/approval.js";
+export {
+  createOptimizer,
+  OPTIMIZER_FACTORY,
+  type OptimizerFactory,
+  optimizerFromEnv,
+  registerOptimizer,
+  useOptimizer,
+} from "./optim/di.js";
+export {
+  InvalidParametersError,
+  ModelCallFailedError,
+  NoOptimizerError,
+  OptimizerStateError,
+  UnusableAnswerError,
+} from "./optim/errors.js";
+export {
+  Optimizer,
+  OptimizerBusyError,
+  type OptimizerOptions,
+  type OptimizerState,
+  type ScoredProposal,
+  type StepOptions,
+} from "./optim/optimizer.js";
+export {
+  type AppliedChange,
+  formatChanges,
+  type ModelCall,
+  type Proposal,
+  type RejectedChange,
+  type StepReport,
+  type StepUsage,
+  stepReportToJSON,
+} from "./optim/report.js";
 export {
   isExceptionEntry,
   type OutputFeedback,
@@ -110,5 +161,3 @@ export {
 } from "./problem/problem-view.js";
 export { type ValueType, valueTypeOf } from "./problem/value-type.js";
 export { type DotOptions, toDot } from "./render/dot.js";
-export { hasNameAt, isSpace, type ParseMeter, skipSpace, stripFence } from "./text/scan.js";
-export { type OptionKind, type OptionSchema, validateOptions } from "./util/options.js";

@@ -4,24 +4,26 @@
  */
 import {
   BadResponseError,
+  type GenerateRequest,
+  type GenerateResult,
+  InvalidRequestError,
+  type LanguageModel,
+  MissingApiKeyError,
+  type TokenUsage,
+} from "@trace-ts/core";
+import {
   CallSignal,
   callAbortError,
   estimateInputTokens,
   estimateTextTokens,
   type FinishReason,
   formatValue,
-  type GenerateRequest,
-  type GenerateResult,
-  InvalidRequestError,
-  type LanguageModel,
-  MissingApiKeyError,
   providerSecrets,
   redactProviderText,
   registerSecret,
   sdkBackstopTimeout,
-  type TokenUsage,
   validateOptions,
-} from "@trace-ts/core";
+} from "@trace-ts/core/provider";
 import OpenAI from "openai";
 import type {
   ChatCompletion,

@@ -2,13 +2,13 @@
  * Maps errors of the `openai` SDK to trace-ts's typed `LLMError`s: this module only classifies
  * the SDK's error classes; the mapping itself is core's `providerFailureToError`.
  */
+import type { TraceError } from "@trace-ts/core";
 import {
   connectionDetail,
   type ProviderErrorContext,
   type ProviderFailure,
   providerFailureToError,
-  type TraceError,
-} from "@trace-ts/core";
+} from "@trace-ts/core/provider";
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 
 /** Who made the call, for error messages. */

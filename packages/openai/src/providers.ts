@@ -1,8 +1,9 @@
 /**
- * Factories for the model registry of `@trace-ts/core` (`resolveModel("openai:gpt-4o-mini")`,
- * `resolveModel("openai-compatible:llama3.1@http://localhost:11434/v1")`, `TRACE_MODEL`).
+ * Factories for the model registry of `@trace-ts/core` (`resolveLanguageModel("openai:gpt-4o-mini")`,
+ * `resolveLanguageModel("openai-compatible:llama3.1@http://localhost:11434/v1")`, `TRACE_MODEL`).
  */
-import { type ProviderFactory, type ProviderModelOptions, UnknownModelError } from "@trace-ts/core";
+import { UnknownModelError } from "@trace-ts/core";
+import type { ProviderFactory, ProviderModelOptions } from "@trace-ts/core/provider";
 import { OpenAIChatModel, type OpenAIChatModelOptions } from "./chat-model.js";
 
 /**
@@ -57,7 +58,7 @@ function fromRegistry(provider: "openai" | "openai-compatible"): ProviderFactory
   };
 }
 
-/** The factories `resolveModel` loads from this package, by provider name. */
+/** The factories `resolveLanguageModel` loads from this package, by provider name. */
 export const modelProviders: Readonly<Record<string, ProviderFactory>> = {
   openai: fromRegistry("openai"),
   "openai-compatible": fromRegistry("openai-compatible"),

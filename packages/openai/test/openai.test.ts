@@ -7,13 +7,13 @@ import {
   BadResponseError,
   CancelledError,
   InvalidRequestError,
-  type LLMLogEvent,
   LLMTimeoutError,
   MissingApiKeyError,
   ProviderError,
   RateLimitError,
   withDefaults,
 } from "@trace-ts/core";
+import type { LLMLogEvent } from "@trace-ts/core/llm";
 import { openAIChatResponse, type StubServer, startStubServer, stubErrorBody } from "@trace-ts/core/testing";
 import { modelProviders, OpenAIChatModel, openai, openaiCompatible } from "@trace-ts/openai";
 
@@ -334,7 +334,7 @@ describe("OpenAIChatModel with middleware", () => {
     }
   });
 
-  it("registers its providers for resolveModel", async () => {
+  it("registers its providers for resolveLanguageModel", async () => {
     expect(Object.keys(modelProviders).sort()).toEqual(["openai", "openai-compatible"]);
     const m = await modelProviders["openai-compatible"]!("qwen", { env: {}, baseURL: `${stub.url}/v1` });
     expect((await m.generate(ask())).text).toBe("hello");

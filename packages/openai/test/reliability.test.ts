@@ -15,12 +15,10 @@ import {
   ExecutionError,
   InvalidRequestError,
   LLMError,
-  type LLMLogEvent,
   LLMTimeoutError,
-  logCalls,
   ProviderError,
-  wrapModel,
 } from "@trace-ts/core";
+import { type LLMLogEvent, logCalls, wrapModel } from "@trace-ts/core/llm";
 import { openAIChatResponse, type StubServer, startStubServer } from "@trace-ts/core/testing";
 import { OpenAIChatModel } from "@trace-ts/openai";
 

@@ -2,7 +2,6 @@
  * @trace-ts/opro — an OPRO-style optimizer for trace-ts: a history of tried values and how they
  * were judged, shown best first, from which the model proposes a new solution.
  */
-export { OproModelCallFailedError, OproUnusableAnswerError } from "./errors.js";
 export {
   addToHistory,
   type Direction,
@@ -16,8 +15,9 @@ export { Opro, type OproDetails } from "./opro.js";
 export {
   DEFAULT_OPRO_OBJECTIVE,
   defaultScoreOf,
+  OPRO_OPTION_SCHEMA,
   type OproOptions,
-  type ResolvedOproOptions,
+  type OproSettings,
   type ScoreOf,
 } from "./options.js";
 export {
@@ -38,5 +38,5 @@ export {
   renderHistory,
   valueBlock,
 } from "./prompt.js";
-export { OPRO_NAME, type RegisterOproOptions, registerOpro } from "./register.js";
-export { isOproRequest } from "./request-info.js";
+export { OPRO_NAME, oproRegistration, type RegisterOproOptions, registerOpro } from "./register.js";
+export { isOproRequest, OPRO_PURPOSE } from "./request-info.js";

@@ -1,23 +1,21 @@
-import {
-  CancelledError,
-  type ChatMessage,
-  cancelledFrom,
-  type FeedbackRecord,
-  getDefaultModel,
-  type LanguageModel,
-  type ModelCall,
-  ModelCallLog,
-  Optimizer,
-  type ParameterNode,
-  type ProblemView,
-  type Proposal,
-  type RejectedChange,
-  rootErrorCode,
-  rootTraceContainer,
-  type StepOptions,
-  type StepReport,
+import type {
+  FeedbackRecord,
+  ModelCall,
+  ParameterNode,
+  ProblemView,
+  Proposal,
+  ScoredProposal,
+  StepOptions,
+  StepReport,
 } from "@trace-ts/core";
-import { OproModelCallFailedError, OproUnusableAnswerError } from "./errors.js";
+import { cancelledFrom } from "@trace-ts/core/llm";
+import {
+  type AnswerReading,
+  keysOf,
+  ModelOptimizer,
+  type OptionSchema,
+  type PreparedUpdates,
+} from "@trace-ts/core/optimizer";
 import { feedbackForPrompt } from "./feedback-text.js";
 import {
   addToHistory,
@@ -27,9 +25,16 @@ import {
   type OproHistoryEntry,
   rankHistory,
 } from "./history.js";
-import { type OproOptions, type ResolvedOproOptions, resolveOproOptions } from "./options.js";
-import { readSolution } from "./parse.js";
+import {
+  DEFAULT_OPRO_OBJECTIVE,
+  OPRO_OPTION_SCHEMA,
+  type OproOptions,
+  type OproSettings,
+  resolveOproSettings,
+} from "./options.js";
+import { type ParsedSolution, readSolution } from "./parse.js";
 import { oproPrompt, oproRetryMessage, renderHistory } from "./prompt.js";
+import { OPRO_PURPOSE } from "./request-info.js";
 
 /** `details` of an OPRO step report. */
 export type OproDetails = {
@@ -51,14 +56,11 @@ export type OproDetails = {
   readonly missing: readonly string[];
 };
 
-/** What `propose()` hands to `afterStep()` through the report's `details` object. */
-interface PendingEntry {
-  readonly entry: OproHistoryEntry;
-  readonly records: readonly FeedbackRecord[];
+/** One answer as read: the blocks, and their values converted and validated. */
+interface SolutionAnswer {
+  readonly parsed: ParsedSolution;
+  readonly prepared: PreparedUpdates;
 }
-
-const NO_FEEDBACK =
-  "no feedback reached any of the parameters: call optimizer.backward(output, feedback) after running the program and before step()";
 
 /**
  * An OPRO-style optimizer ("optimization by prompting"): it keeps the history of the values it
@@ -70,12 +72,13 @@ const NO_FEEDBACK =
  * calling `step()` again without new feedback does not record them twice). Scores come from
  * numeric feedback, from a `score` field of structured feedback, or from the `scoreOf` option; a
  * solution's score is the mean over its outputs that have one. Without scores, solutions are
- * ordered newest first.
+ * ordered newest first. Candidates scored by the caller (`proposeCandidates()` then
+ * `observeScores()`) are recorded too.
  *
  * The answer gives one `<value name="key">…</value>` block per variable; values are converted and
  * validated like every optimizer's suggestions. An unusable answer is re-asked (`maxRetries`);
- * if none is usable, or the model fails, nothing changes and the report says why (`error`).
- * The history is part of `state()`.
+ * if none is usable, or the model fails, nothing changes and the report says why (`error`,
+ * `errorCode`). The history is part of `state()`.
  *
  * @example
  * const optimizer = new Opro([temperature, prompt], { model, objective: "Maximize accuracy." });
@@ -84,27 +87,25 @@ const NO_FEEDBACK =
  * optimizer.backward(out, { score: accuracy(out.data), feedback: "missed 3 of 10" });
  * const report = await optimizer.step();
  */
-export class Opro extends Optimizer {
+export class Opro extends ModelOptimizer<OproSettings> {
+  /** The shared options of model-driven optimizers plus OPRO's own. */
+  static override readonly optionSchema: OptionSchema = OPRO_OPTION_SCHEMA;
   /** `OPRO`. */
   readonly name = "OPRO";
-  readonly #options: ResolvedOproOptions;
   #history: OproHistoryEntry[] = [];
+  /** Feedback records whose evaluation is already in the history (each is recorded once). */
   readonly #consumed = new WeakSet<FeedbackRecord>();
-  readonly #pending = new WeakMap<object, PendingEntry>();
 
   /**
    * @param parameters the trainable parameters
    * @param options model (default: the container's default model), objective, scoring, history
    *   size and budget, re-asks, temperature, propagator
+   * @throws InvalidOptionError for unknown or invalid options (e.g. an empty objective)
    */
   constructor(parameters: Iterable<ParameterNode>, options: OproOptions = {}) {
-    super(parameters, options);
-    this.#options = resolveOproOptions(options);
-  }
-
-  /** The options in effect (defaults filled in). */
-  get options(): ResolvedOproOptions {
-    return this.#options;
+    super(parameters, options, { objective: DEFAULT_OPRO_OBJECTIVE }, (shared, where) =>
+      resolveOproSettings(where, options, shared),
+    );
   }
 
   /** The recorded solutions, oldest first. */
@@ -114,26 +115,22 @@ export class Opro extends Optimizer {
 
   /** The recorded solutions, best first (the order the prompt uses). */
   rankedHistory(): OproHistoryEntry[] {
-    return rankHistory(this.#history, this.#options.direction);
+    return rankHistory(this.#history, this.settings.direction);
   }
 
   /** Asks for a new solution from the history and the current feedback; changes nothing. */
   async propose(options: StepOptions = {}): Promise<Proposal> {
-    const model = this.#model();
-    const signal = options.signal;
-    if (signal?.aborted) throw cancelledFrom(signal);
+    if (options.signal?.aborted) throw cancelledFrom(options.signal);
     const view = this.problem();
-    const keys = new Map(view.variables.map((v) => [v.node as ParameterNode, v.key]));
-    const records = view.feedback.map((f) => f.record);
-    const current = records.some((r) => !this.#consumed.has(r)) ? this.#evaluate(view) : undefined;
+    const current = this.#unrecorded(view) ? this.#evaluate(view, this.steps + 1) : undefined;
     const all = current === undefined ? this.#history : [...this.#history, current];
-    const ranked = rankHistory(all, this.#options.direction);
+    const ranked = rankHistory(all, this.settings.direction);
     const history = renderHistory(ranked, {
-      charBudget: this.#options.historyCharBudget,
-      valueChars: this.#options.valueCharBudget,
+      charBudget: this.settings.historyCharBudget,
+      valueChars: this.settings.valueCharBudget,
       current,
     });
-    const info = (calls: readonly ModelCall[], missing: readonly string[]): OproDetails => ({
+    const details = (calls: readonly ModelCall[], missing: readonly string[] = []): OproDetails => ({
       modelCalls: calls.length,
       retries: Math.max(0, calls.length - 1),
       historySize: all.length,
@@ -143,98 +140,75 @@ export class Opro extends Optimizer {
       bestScore: ranked.find((e) => e.score !== undefined)?.score,
       missing,
     });
-    const result = (fields: Omit<Proposal, "keys" | "terminate" | "details">, missing: string[] = []) => {
-      const details = info(fields.calls, missing);
-      if (current !== undefined) this.#pending.set(details, { entry: current, records });
-      return { ...fields, keys, terminate: false, details };
-    };
-    if (view.variables.length === 0) {
-      return result({ updates: new Map(), suggestion: {}, rejected: [], calls: [], error: NO_FEEDBACK });
-    }
+    if (view.variables.length === 0) return { ...this.noFeedbackProposal(view), details: details([]) };
 
-    const log = new ModelCallLog();
-    const variableKeys = view.variables.map((v) => v.key);
-    let messages: ChatMessage[] = oproPrompt({
-      objective: this.#options.objective,
-      variables: view.variables,
-      history,
-      direction: this.#options.direction,
+    const keys = view.variables.map((v) => v.key);
+    const log = this.newCallLog();
+    const outcome = await this.ask<SolutionAnswer>({
+      messages: oproPrompt({
+        objective: this.settings.objective,
+        variables: view.variables,
+        history,
+        direction: this.settings.direction,
+      }),
+      purpose: OPRO_PURPOSE,
+      read: (text) => this.#read(view, text),
+      retryMessage: (problems) => oproRetryMessage(problems, keys),
+      log,
+      request: { sample: options.sample },
+      signal: options.signal,
     });
-    let problems: string[] = [];
-    let rejected: RejectedChange[] = [];
-    for (let attempt = 0; attempt <= this.#options.maxRetries; attempt++) {
-      const purpose = attempt === 0 ? "propose" : `propose (retry ${attempt})`;
-      let text: string;
-      try {
-        text = (await log.generate(model, this.#request(messages, signal), purpose)).text;
-      } catch (error) {
-        if (error instanceof CancelledError || signal?.aborted) {
-          throw error instanceof CancelledError ? error : cancelledFrom(signal);
-        }
-        const failure = new OproModelCallFailedError(purpose, error);
-        return result({
-          updates: new Map(),
-          suggestion: {},
-          rejected: [],
-          calls: log.calls,
-          error: failure.message,
-          errorCode: rootErrorCode(failure),
-        });
-      }
-      const parsed = readSolution(text);
-      if (!parsed.ok) {
-        problems = [parsed.problem];
-        rejected = [];
-      } else {
-        const prepared = this.prepareUpdates(view, parsed.values);
-        rejected = prepared.rejected;
-        // blocks for keys that are not variables of this step (e.g. copied from an older solution)
-        // are reported but do not block an answer that has blocks for real variables
-        const known = variableKeys.filter((k) => k in parsed.values);
-        const blocking = known.length === 0 ? rejected : rejected.filter((r) => variableKeys.includes(r.key));
-        problems = blocking.map((r) => `${r.key}: ${r.reason}`);
-        if (problems.length === 0) {
-          const missing = variableKeys.filter((k) => !(k in parsed.values));
-          return result(
-            {
-              updates: prepared.updates,
-              suggestion: parsed.values,
-              rejected,
-              reasoning: parsed.reasoning || undefined,
-              calls: log.calls,
-            },
-            missing,
-          );
-        }
-      }
-      messages = [
-        ...messages,
-        { role: "assistant", content: text },
-        { role: "user", content: oproRetryMessage(problems, variableKeys) },
-      ];
+    if (!outcome.ok) {
+      return this.failedProposal(view, outcome.error, {
+        calls: log.calls,
+        rejected: outcome.value?.prepared.rejected ?? [],
+        details: details(log.calls),
+      });
     }
-    const failure = new OproUnusableAnswerError(problems, this.#options.maxRetries + 1);
-    return result({
-      updates: new Map(),
-      suggestion: {},
-      rejected,
+    const { parsed, prepared } = outcome.value;
+    return {
+      updates: prepared.updates,
+      keys: keysOf(view),
+      suggestion: parsed.values,
+      rejected: prepared.rejected,
+      reasoning: parsed.reasoning || undefined,
+      terminate: false,
       calls: log.calls,
-      error: failure.message,
-      errorCode: failure.code,
-    });
+      details: details(
+        log.calls,
+        keys.filter((k) => !Object.hasOwn(parsed.values, k)),
+      ),
+      view,
+    };
+  }
+
+  /**
+   * Records each scored candidate as a solution with the score given (candidates without a finite
+   * score are left out), so the next prompt shows every candidate tried, not only the one
+   * applied. A candidate's values are the values its problem view had, with its updates in place.
+   * Scores are taken on the scale of the history: with `direction: "minimize"`, lower is better.
+   *
+   * @param scored each candidate of `proposeCandidates()` with its score
+   */
+  override observeScores(scored: readonly ScoredProposal[]): void {
+    for (const { proposal, score } of scored) {
+      if (score === undefined || !Number.isFinite(score)) continue;
+      const values: Record<string, unknown> = {};
+      for (const v of proposal.view?.variables ?? []) values[v.key] = snapshot(v.value);
+      for (const [parameter, value] of proposal.updates) {
+        values[proposal.keys?.get(parameter) ?? parameter.key] = snapshot(value);
+      }
+      this.#record({ step: this.steps + 1, values, score, feedback: [] });
+    }
   }
 
   /** Records the solution evaluated in this step (even when no new one could be proposed). */
-  protected override afterStep(report: StepReport): void {
-    const pending = report.details === undefined ? undefined : this.#pending.get(report.details);
-    if (pending === undefined) return;
-    this.#history = addToHistory(
-      this.#history,
-      pending.entry,
-      this.#options.historySize,
-      this.#options.direction,
-    );
-    for (const r of pending.records) this.#consumed.add(r);
+  protected override afterStep(report: StepReport, proposal: Proposal): void {
+    const view = proposal.view;
+    if (view === undefined || !this.#unrecorded(view)) return;
+    // `report.step` is the step that evaluated it: `propose()` showed it as step `steps + 1`
+    this.#record(this.#evaluate(view, report.step));
+    for (const f of view.feedback) this.#consumed.add(f.record);
   }
 
   /** `{ history }`: every recorded solution, as plain JSON. */
@@ -247,12 +221,38 @@ export class Opro extends Optimizer {
     this.#history = historyFromState(data);
   }
 
-  /** The current values with the feedback and scores their outputs received. */
-  #evaluate(view: ProblemView): OproHistoryEntry {
+  /**
+   * Reads one answer: usable when it has blocks and every block for a variable holds a usable
+   * value. Blocks for keys that are not variables of this step (e.g. copied from an older
+   * solution) are reported but do not block an answer that has blocks for real variables.
+   */
+  #read(view: ProblemView, text: string): AnswerReading<SolutionAnswer> {
+    const parsed = readSolution(text);
+    if (!parsed.ok) return { ok: false, problems: [parsed.problem] };
+    const prepared = this.prepareUpdates(view, parsed.values);
+    const keys = view.variables.map((v) => v.key);
+    const blocking = keys.some((k) => Object.hasOwn(parsed.values, k))
+      ? prepared.rejected.filter((r) => keys.includes(r.key))
+      : prepared.rejected;
+    if (blocking.length === 0) return { ok: true, value: { parsed, prepared } };
+    return { ok: false, problems: blocking.map((r) => `${r.key}: ${r.reason}`), value: { parsed, prepared } };
+  }
+
+  /** Whether `view` has feedback whose evaluation is not in the history yet. */
+  #unrecorded(view: ProblemView): boolean {
+    return view.feedback.some((f) => !this.#consumed.has(f.record));
+  }
+
+  #record(entry: OproHistoryEntry): void {
+    this.#history = addToHistory(this.#history, entry, this.settings.historySize, this.settings.direction);
+  }
+
+  /** The values of `view` with the feedback and scores their outputs received, as step `step`. */
+  #evaluate(view: ProblemView, step: number): OproHistoryEntry {
     // outputs are named by position, not by node key: keys would reveal the graph's operations
     const feedback = view.feedback.map((f, i): OproFeedback => {
       const output = `output ${i + 1}`;
-      const score = this.#options.scoreOf(f.feedback, f.output);
+      const score = this.settings.scoreOf(f.feedback, f.output);
       if (typeof score !== "number" || !Number.isFinite(score)) {
         return { output, feedback: feedbackForPrompt(f.feedback, undefined) };
       }
@@ -260,20 +260,8 @@ export class Opro extends Optimizer {
     });
     const values = Object.fromEntries(view.variables.map((v) => [v.key, snapshot(v.value)]));
     const score = meanScore(feedback);
-    const entry = { step: this.steps + 1, values, feedback };
+    const entry = { step, values, feedback };
     return score === undefined ? entry : { ...entry, score };
-  }
-
-  #request(messages: readonly ChatMessage[], signal: AbortSignal | undefined) {
-    return {
-      messages,
-      ...(signal === undefined ? {} : { signal }),
-      ...(this.#options.temperature === undefined ? {} : { temperature: this.#options.temperature }),
-    };
-  }
-
-  #model(): LanguageModel {
-    return this.#options.model ?? getDefaultModel(this.#options.container ?? rootTraceContainer());
   }
 }
 

@@ -1,34 +1,29 @@
+import { type Feedback, InvalidOptionError, type Node } from "@trace-ts/core";
+import { CHARS_PER_TOKEN } from "@trace-ts/core/llm";
 import {
-  CHARS_PER_TOKEN,
-  type DependencyContainer,
-  type Feedback,
-  type LanguageModel,
-  type Node,
-  OPTIMIZER_OPTION_SCHEMA,
-  type OptimizerOptions,
-  validateOptions,
-} from "@trace-ts/core";
+  checkAtLeast,
+  MODEL_OPTIMIZER_OPTION_SCHEMA,
+  type ModelOptimizerOptions,
+  type ModelOptimizerSettings,
+  type OptionSchema,
+} from "@trace-ts/core/optimizer";
 
 /**
- * Reads a score from one output's feedback; return undefined when the feedback has none.
+ * Reads a score from one output's feedback; return undefined when the feedback has none. It may be
+ * called more than once for the same feedback (when the prompt is written and when the step
+ * records the solution), so keep it a pure function.
  * @param feedback the feedback as passed to `backward()`
  * @param output the output node it was sent to
  */
 export type ScoreOf = (feedback: Feedback, output: Node) => number | undefined;
 
-/** Options of `new Opro(parameters, options)`. */
-export interface OproOptions extends OptimizerOptions {
-  /**
-   * The model that proposes solutions. Default: the default model of `container`, looked up at
-   * the first `step()` (so it may be registered after the optimizer is built).
-   */
-  readonly model?: LanguageModel;
-  /** Container to take the default model from (default: the root container). */
-  readonly container?: DependencyContainer;
-  /** What a good solution achieves, shown in the prompt. */
-  readonly objective?: string;
-  /** Re-asks after an unusable answer (default 2). */
-  readonly maxRetries?: number;
+/**
+ * Options of `new Opro(parameters, options)`: the shared options of model-driven optimizers
+ * (`model`, `container`, `objective`, `maxRetries`, `temperature`, `maxTokens`,
+ * `valueCharBudget` — the longest value or feedback shown for a lower-ranked solution —,
+ * `verbose`, `log`, `propagator`, `approve`, `isolation`) plus OPRO's own.
+ */
+export interface OproOptions extends ModelOptimizerOptions {
   /**
    * Score of one output's feedback. Default: the feedback itself when it is a number, else its
    * `score` field when it is a number (or numeric text), else none.
@@ -38,48 +33,37 @@ export interface OproOptions extends OptimizerOptions {
   readonly direction?: "maximize" | "minimize";
   /** Solutions kept in the history; the worst are dropped first (default 50). */
   readonly historySize?: number;
-  /** Longest history section of the prompt, in characters (default 12000). */
+  /** Longest history section of the prompt, in characters (default 12000, at least 100). */
   readonly historyCharBudget?: number;
   /** The same budget in estimated tokens (4 characters each); the smaller of the two applies. */
   readonly historyTokenBudget?: number;
-  /** Longest text of one value or one feedback in the prompt, in characters (default 2000). */
-  readonly valueCharBudget?: number;
-  /** Sampling temperature (default: the model's). */
-  readonly temperature?: number;
 }
 
-/** `OproOptions` with defaults filled in. */
-export interface ResolvedOproOptions {
-  readonly model: LanguageModel | undefined;
-  readonly container: DependencyContainer | undefined;
-  readonly objective: string;
-  readonly maxRetries: number;
+/** `OproOptions` with defaults filled in: `Opro.settings`. */
+export interface OproSettings extends ModelOptimizerSettings {
+  /** How a score is read from one output's feedback. */
   readonly scoreOf: ScoreOf;
+  /** Whether higher or lower scores are better. */
   readonly direction: "maximize" | "minimize";
+  /** Solutions kept in the history. */
   readonly historySize: number;
+  /** Longest history section of the prompt, in characters (the smaller of the two budgets). */
   readonly historyCharBudget: number;
-  readonly valueCharBudget: number;
-  readonly temperature: number | undefined;
 }
 
 /** Objective used when none is given. */
 export const DEFAULT_OPRO_OBJECTIVE =
   "Find values of the variables for which the program's outputs get the best scores and feedback.";
 
-const SCHEMA = {
-  model: "object",
-  container: "object",
-  objective: "string",
-  maxRetries: "integer",
+/** The option names and kinds `Opro` accepts (`Opro.optionSchema`). */
+export const OPRO_OPTION_SCHEMA = {
+  ...MODEL_OPTIMIZER_OPTION_SCHEMA,
   scoreOf: "function",
   direction: "string",
   historySize: "integer",
   historyCharBudget: "integer",
   historyTokenBudget: "integer",
-  valueCharBudget: "integer",
-  temperature: "number",
-  ...OPTIMIZER_OPTION_SCHEMA,
-} as const;
+} as const satisfies OptionSchema;
 
 /**
  * The default `scoreOf`: a finite number is its own score; a plain object's `score` field counts
@@ -98,36 +82,31 @@ export function defaultScoreOf(feedback: Feedback): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-function atLeast(name: string, value: number, min: number): number {
-  if (value < min) throw new RangeError(`Opro: ${name} must be at least ${min}, got ${value}`);
-  return value;
-}
-
-/** Checks options (unknown names and wrong types throw `InvalidOptionError`) and fills defaults. */
-export function resolveOproOptions(options: OproOptions): ResolvedOproOptions {
-  validateOptions("Opro", options, SCHEMA);
+/**
+ * Checks OPRO's own options (out-of-range values and an unknown direction throw
+ * `InvalidOptionError`) and adds them to the shared settings.
+ *
+ * @param where the optimizer, for error messages
+ * @param options the user's options (already checked against `OPRO_OPTION_SCHEMA`)
+ * @param shared the resolved shared settings
+ */
+export function resolveOproSettings(
+  where: string,
+  options: OproOptions,
+  shared: ModelOptimizerSettings,
+): OproSettings {
   const direction = options.direction ?? "maximize";
-  if (direction !== "maximize" && direction !== "minimize") {
-    throw new RangeError(`Opro: direction must be "maximize" or "minimize", got "${String(direction)}"`);
-  }
-  if (options.model !== undefined && typeof options.model.generate !== "function") {
-    throw new TypeError("Opro: model must be a LanguageModel (an object with generate(request))");
-  }
-  const chars = atLeast("historyCharBudget", options.historyCharBudget ?? 12_000, 100);
-  const tokens =
-    options.historyTokenBudget === undefined
-      ? Number.POSITIVE_INFINITY
-      : atLeast("historyTokenBudget", options.historyTokenBudget, 25) * CHARS_PER_TOKEN;
+  if (direction !== "maximize" && direction !== "minimize")
+    throw new InvalidOptionError(where, "direction", `must be "maximize" or "minimize", got "${direction}"`);
+  checkAtLeast(where, "historySize", options.historySize, 1);
+  checkAtLeast(where, "historyCharBudget", options.historyCharBudget, 100);
+  checkAtLeast(where, "historyTokenBudget", options.historyTokenBudget, 25);
+  const tokens = (options.historyTokenBudget ?? Number.POSITIVE_INFINITY) * CHARS_PER_TOKEN;
   return {
-    model: options.model,
-    container: options.container,
-    objective: options.objective?.trim() || DEFAULT_OPRO_OBJECTIVE,
-    maxRetries: atLeast("maxRetries", options.maxRetries ?? 2, 0),
+    ...shared,
     scoreOf: options.scoreOf ?? defaultScoreOf,
     direction,
-    historySize: atLeast("historySize", options.historySize ?? 50, 1),
-    historyCharBudget: Math.min(chars, tokens),
-    valueCharBudget: atLeast("valueCharBudget", options.valueCharBudget ?? 2000, 1),
-    temperature: options.temperature,
+    historySize: options.historySize ?? 50,
+    historyCharBudget: Math.min(options.historyCharBudget ?? 12_000, tokens),
   };
 }

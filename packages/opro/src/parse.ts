@@ -1,4 +1,4 @@
-import { hasNameAt, isSpace, skipSpace, stripFence } from "@trace-ts/core";
+import { hasNameAt, isSpace, skipSpace, stripFence } from "@trace-ts/core/optimizer";
 /**
  * Reading a solution (`<value name="key">…</value>` blocks) out of an answer. The answer is
  * untrusted input: it is read in one pass (the closing tags are listed once, each opening tag is
@@ -19,7 +19,7 @@ export interface ParsedSolution {
 export interface ParseSolutionOptions {
   /**
    * Longest answer read, in characters (default 1,000,000). A longer answer is refused unread
-   * (`readSolution` says why; Opro re-asks, then reports `OPRO_UNUSABLE_ANSWER`).
+   * (`readSolution` says why; Opro re-asks, then reports `UNUSABLE_ANSWER`).
    */
   readonly maxChars?: number;
 }

@@ -1,13 +1,8 @@
-import {
-  type ChatMessage,
-  formatValue,
-  type ProblemEntry,
-  truncateText,
-  type ValueType,
-} from "@trace-ts/core";
+import type { ChatMessage, ProblemEntry, ValueType } from "@trace-ts/core";
+import { formatValue, truncateText } from "@trace-ts/core/optimizer";
 import type { Direction, OproHistoryEntry } from "./history.js";
 
-/** First line of every OPRO prompt (see `isOproRequest`). */
+/** First line of every OPRO prompt. */
 export const OPRO_TITLE = "# Propose a new solution";
 
 /** The part of the ranked history that fits the budget, rendered. */

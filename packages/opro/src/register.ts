@@ -1,15 +1,26 @@
-import { type DependencyContainer, registerOptimizer } from "@trace-ts/core";
+import type { DependencyContainer } from "@trace-ts/core";
+import {
+  type OptimizerRegistration,
+  optimizerRegistration,
+  type RegisterWithOptions,
+} from "@trace-ts/core/optimizer";
 import { Opro } from "./opro.js";
 import type { OproOptions } from "./options.js";
 
 /** Name under which `registerOpro` registers the optimizer (`TRACE_OPTIMIZER=opro`). */
 export const OPRO_NAME = "opro";
 
-/** Options of `registerOpro`: the optimizer's options plus whether it becomes the default. */
-export interface RegisterOproOptions extends OproOptions {
-  /** Also make it the container's default optimizer (default true). */
-  readonly asDefault?: boolean;
-}
+/**
+ * OPRO's factory and registration (`oproRegistration.factory(options)` builds an
+ * `OptimizerFactory`; `oproRegistration.register(container, options)` is `registerOpro`).
+ */
+export const oproRegistration: OptimizerRegistration<OproOptions> = optimizerRegistration(
+  OPRO_NAME,
+  (parameters, options: OproOptions) => new Opro(parameters, options),
+);
+
+/** Options of `registerOpro`: the optimizer's options plus `asDefault` (default true). */
+export type RegisterOproOptions = RegisterWithOptions<OproOptions>;
 
 /**
  * Registers OPRO in `container` under the name `opro` (and, unless `asDefault: false`, as the
@@ -20,19 +31,16 @@ export interface RegisterOproOptions extends OproOptions {
  *
  * @example
  * const container = createContainer();
- * registerModel(container, model);
+ * registerLanguageModel(container, model);
  * registerOpro(container, { direction: "maximize" });
  * const optimizer = createOptimizer(agent.parameters(), container);
+ *
+ * @param container the container to register in
+ * @param options the optimizer's options, and whether it becomes the default
  */
 export function registerOpro(
   container: DependencyContainer,
   options: RegisterOproOptions = {},
 ): DependencyContainer {
-  const { asDefault, ...optimizerOptions } = options;
-  return registerOptimizer(
-    container,
-    (parameters, from) =>
-      new Opro(parameters, { ...optimizerOptions, container: optimizerOptions.container ?? from }),
-    { name: OPRO_NAME, asDefault: asDefault ?? true },
-  );
+  return oproRegistration.register(container, options);
 }

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  formatValue,
-  type LanguageModel,
-  type ParameterNode,
-  type Proposal,
-  type StepOptions,
-  type StepReport,
-} from "@trace-ts/core";
+import type { LanguageModel, ParameterNode, Proposal, StepOptions, StepReport } from "@trace-ts/core";
+import { formatValue } from "@trace-ts/core/optimizer";
 import {
   type ConformanceAdapter,
   ConformanceFailure,
@@ -80,10 +74,11 @@ describe("the conformance suite detects faulty optimizers", () => {
   });
 
   it("an optimizer whose propose() applies changes fails the propose() check", async () => {
-    // the numeric check fails too: the report's "before" value is already the new one
+    // the numeric check fails too: the report's "before" value is already the new one; so does
+    // proposeCandidates(), which must change nothing until a candidate is applied
     expect(
       await failing(adapterFor((p, model, maxRetries) => new ApplyingOpro(p, { model, maxRetries }))),
-    ).toEqual(["numeric parameter", "propose()"]);
+    ).toEqual(["numeric parameter", "propose()", "proposeCandidates()"]);
   });
 
   it("an optimizer that leaves calls out of its report fails every check that inspects the report", async () => {

@@ -1,5 +1,5 @@
 import { describe, it } from "@jest/globals";
-import { formatValue } from "@trace-ts/core";
+import { formatValue } from "@trace-ts/core/optimizer";
 import { type ConformanceAdapter, optimizerConformanceChecks } from "@trace-ts/core/testing";
 import { isOproRequest, Opro, valueBlock } from "@trace-ts/opro";
 

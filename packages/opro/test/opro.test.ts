@@ -1,7 +1,22 @@
 import { describe, expect, it } from "@jest/globals";
-import { type Feedback, graphScope, node, ops, type ParameterNode } from "@trace-ts/core";
+import {
+  type Feedback,
+  type GenerateRequest,
+  graphScope,
+  node,
+  ops,
+  type ParameterNode,
+  RateLimitError,
+} from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
-import { Opro, type OproDetails, type OproOptions, parseSolution, valueBlock } from "@trace-ts/opro";
+import {
+  isOproRequest,
+  Opro,
+  type OproDetails,
+  type OproOptions,
+  parseSolution,
+  valueBlock,
+} from "@trace-ts/opro";
 
 /** A model that proposes x = 1, 2, 3, … in turn. */
 function counting(key: () => string) {
@@ -186,8 +201,167 @@ describe("Opro", () => {
     expect(x.data).toBe(7);
     expect(model.prompts[1]).toContain(`- ${x.key}: expected a finite number`);
     expect(model.prompts[2]).toContain("- nope0: 'nope0' is not one of the variables");
-    expect(report.calls.map((c) => c.purpose)).toEqual(["propose", "propose (retry 1)", "propose (retry 2)"]);
+    expect(report.calls.map((c) => c.purpose)).toEqual([
+      "propose solution",
+      "propose solution (retry 1)",
+      "propose solution (retry 2)",
+    ]);
     expect(report.details).toMatchObject({ modelCalls: 3, retries: 2 });
+  });
+});
+
+describe("Opro on the shared kernel", () => {
+  it("requests carry their purpose, which isOproRequest reads (not the prompt)", async () => {
+    const x = node(0, { trainable: true, name: "x" });
+    // the scripted model dispatches on the purpose: a bad first answer, then a usable re-ask
+    const model = new ScriptedModel((request) =>
+      request.purpose === "propose solution" ? "no blocks" : valueBlock(x.key, "4"),
+    );
+    const optimizer = new Opro([x], { model });
+    optimizer.backward(ops.multiply(x, 10), 0.1);
+    const report = await optimizer.step();
+    expect(x.data).toBe(4);
+    expect(model.calls.map((c) => c.request.purpose)).toEqual([
+      "propose solution",
+      "propose solution (retry 1)",
+    ]);
+    expect(report.calls.map((c) => c.purpose)).toEqual(["propose solution", "propose solution (retry 1)"]);
+    expect(model.calls.every((c) => isOproRequest(c.request))).toBe(true);
+    const request = (purpose?: string): GenerateRequest => ({
+      messages: [{ role: "user", content: "# Propose a new solution" }],
+      ...(purpose === undefined ? {} : { purpose }),
+    });
+    expect(
+      [undefined, "gradient x0", "propose solution (retry x)", "propose", "propose (retry 1)"].map((p) =>
+        isOproRequest(request(p)),
+      ),
+    ).toEqual([false, false, false, false, false]);
+  });
+
+  it("propose() passes the sample index to the request; step() sends none", async () => {
+    const x = node(0, { trainable: true, name: "x" });
+    const model = new ScriptedModel((request) => valueBlock(x.key, String(8 + (request.sample ?? 0))));
+    const optimizer = new Opro([x], { model, temperature: 1, maxTokens: 500 });
+    optimizer.backward(ops.multiply(x, 10), 0.1);
+    const proposal = await optimizer.propose({ sample: 2 });
+    expect([...proposal.updates.values()]).toEqual([10]);
+    expect(model.calls[0]!.request).toMatchObject({ sample: 2, temperature: 1, maxTokens: 500 });
+    await optimizer.step();
+    expect(model.calls[1]!.request.sample).toBeUndefined();
+    expect(x.data).toBe(8);
+  });
+
+  it("a failed call reports the provider's error code; unusable answers UNUSABLE_ANSWER", async () => {
+    const x = node(0, { trainable: true, name: "x" });
+    const down = new Opro([x], { model: new ScriptedModel([new RateLimitError("slow down")]) });
+    down.backward(ops.multiply(x, 10), 0.5);
+    const failed = await down.step();
+    expect(failed.errorCode).toBe("LLM_RATE_LIMIT");
+    expect(failed.error).toMatch(/OPRO propose solution: the model call failed/);
+    expect(failed.calls).toEqual([
+      expect.objectContaining({ purpose: "propose solution", errorCode: "LLM_RATE_LIMIT" }),
+    ]);
+
+    const bad = new Opro([x], { model: new ScriptedModel([valueBlock(x.key, "lots")]), maxRetries: 0 });
+    bad.backward(ops.multiply(x, 10), 0.5);
+    const unusable = await bad.step();
+    expect(unusable.errorCode).toBe("UNUSABLE_ANSWER");
+    expect(unusable.rejected).toEqual([
+      { key: x.key, value: "lots", reason: expect.stringMatching(/finite number/) },
+    ]);
+    expect(unusable.details).toMatchObject({ modelCalls: 1, retries: 0, currentScore: 0.5 });
+    expect(x.data).toBe(0);
+  });
+
+  it("without feedback, asks nothing and says how to give feedback", async () => {
+    const x = node(0, { trainable: true, name: "x" });
+    const model = new ScriptedModel([]);
+    const optimizer = new Opro([x], { model });
+    const report = await optimizer.step();
+    expect(report.error).toMatch(/backward/);
+    expect(report.details).toMatchObject({ modelCalls: 0, historySize: 0 });
+    expect(model.callCount).toBe(0);
+    expect(optimizer.history).toEqual([]);
+  });
+
+  it("records the evaluation with the step number the prompt showed, after the step counter moved", async () => {
+    const x = node(0, { trainable: true, name: "x" });
+    const model = counting(() => x.key);
+    const optimizer = new Opro([x], { model });
+    optimizer.backward(ops.multiply(x, 10), 0.5);
+    await optimizer.step(); // step 1: records x = 0
+    await optimizer.step(); // step 2: no new feedback, records nothing
+    optimizer.zeroFeedback();
+    optimizer.backward(ops.multiply(x, 10), 0.7);
+    await optimizer.step(); // step 3: records x = 2 (proposed in step 2)
+    expect(userPrompt(model, 2)).toContain("(step 3, the current values)");
+    expect(optimizer.history.map((e) => [e.step, e.values[x.key], e.score])).toEqual([
+      [1, 0, 0.5],
+      [3, 2, 0.7],
+    ]);
+  });
+});
+
+describe("Opro.observeScores", () => {
+  /** Three candidates x = 8, 9, 10 for the feedback 0.5 on x = 0. */
+  async function candidates() {
+    const { x, y, out } = graphScope(() => {
+      const x = node(0, { trainable: true, name: "x" });
+      const y = node("keep", { trainable: true, name: "y" });
+      return { x, y, out: ops.concat(y, x) };
+    });
+    const model = new ScriptedModel((request) => valueBlock(x.key, String(8 + (request.sample ?? 0))));
+    const optimizer = new Opro([x, y] as ParameterNode[], { model });
+    optimizer.backward(out, 0.5);
+    const proposals = await optimizer.proposeCandidates(3);
+    return { x, y, model, optimizer, proposals };
+  }
+
+  it("adds every scored candidate with its score, leaves unscored ones out, changes no parameter", async () => {
+    const { x, y, optimizer, proposals } = await candidates();
+    optimizer.observeScores([
+      { proposal: proposals[0]!, score: 0.2 },
+      { proposal: proposals[1]!, score: undefined },
+      { proposal: proposals[2]!, score: 0.9 },
+    ]);
+    expect(x.data).toBe(0);
+    // a candidate's values: its problem's values with its updates in place
+    expect(optimizer.history.map((e) => [e.step, e.values, e.score, e.feedback])).toEqual([
+      [1, { [x.key]: 8, [y.key]: "keep" }, 0.2, []],
+      [1, { [x.key]: 10, [y.key]: "keep" }, 0.9, []],
+    ]);
+    optimizer.observeScores([{ proposal: proposals[1]!, score: Number.NaN }]);
+    expect(optimizer.history).toHaveLength(2);
+  });
+
+  it("ranks candidates by their scores and shows them in the next prompt", async () => {
+    const { x, model, optimizer, proposals } = await candidates();
+    optimizer.observeScores(proposals.map((proposal, i) => ({ proposal, score: [0.3, 0.9, 0.1][i] })));
+    expect(optimizer.rankedHistory().map((e) => e.values[x.key])).toEqual([9, 8, 10]);
+    await optimizer.step();
+    const prompt = model.prompts.at(-1)!;
+    // the three candidates and the current evaluation (score 0.5), best first
+    expect([...prompt.matchAll(/### Solution \d+: score ([\d.]+)/g)].map((m) => Number(m[1]))).toEqual([
+      0.9, 0.5, 0.3, 0.1,
+    ]);
+    expect(optimizer.history).toHaveLength(4);
+  });
+
+  it("the observed candidates are part of state()", async () => {
+    const { optimizer, proposals } = await candidates();
+    optimizer.observeScores(proposals.map((proposal, i) => ({ proposal, score: i })));
+    const state = JSON.parse(JSON.stringify(optimizer.state()));
+    const fresh = new Opro([node(0, { trainable: true })], { model: new ScriptedModel([]) });
+    fresh.loadState(state);
+    expect(fresh.history).toEqual(optimizer.history);
+    expect(fresh.history.map((e) => e.score)).toEqual([0, 1, 2]);
+  });
+
+  it("keeps at most historySize solutions, dropping the worst", async () => {
+    const { x, optimizer, proposals } = await candidates();
+    const small = new Opro(optimizer.parameters, { model: new ScriptedModel([]), historySize: 2 });
+    small.observeScores(proposals.map((proposal, i) => ({ proposal, score: [0.3, 0.9, 0.1][i] })));
+    expect(small.history.map((e) => e.values[x.key])).toEqual([8, 9]);
   });
 });
 

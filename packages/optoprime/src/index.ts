@@ -3,36 +3,33 @@
  * model the traced program between the trainable parameters and the outputs, with the feedback,
  * and applies the new values it suggests (prompts, numbers, objects, function source).
  */
-export {
-  OPTOPRIME,
-  OPTOPRIME_MULTI,
-  optoPrimeFactory,
-  optoPrimeMultiFactory,
-  type RegisterOptoPrimeMultiOptions,
-  type RegisterOptoPrimeOptions,
-  registerOptoPrime,
-  registerOptoPrimeMulti,
-} from "./di.js";
+export { DEFAULT_VALUE_CHAR_BUDGET } from "@trace-ts/core/optimizer";
 export type { MemoryEntry, RememberedFeedback, RememberedValue } from "./memory.js";
 export {
   type CandidateInfo,
   type CandidateRecord,
   type CandidateScore,
+  OPTOPRIME_MULTI,
   OptoPrimeMulti,
   type OptoPrimeMultiDetails,
   type OptoPrimeMultiOptions,
+  type OptoPrimeMultiSettings,
+  optoPrimeMultiFactory,
+  optoPrimeMultiRegistration,
+  type RegisterOptoPrimeMultiOptions,
+  registerOptoPrimeMulti,
 } from "./multi.js";
 export {
-  DEFAULT_PROMPT_TOKEN_BUDGET,
-  DEFAULT_VALUE_CHAR_BUDGET,
-  type OptoPrimeOptions,
-  type OptoPrimeSettings,
-} from "./options.js";
-export {
-  type Conversation,
-  type ConversationOutcome,
+  OPTOPRIME,
   OptoPrime,
   type OptoPrimeDetails,
+  type OptoPrimeOptions,
+  type OptoPrimeSettings,
+  optoPrimeFactory,
+  optoPrimeRegistration,
+  type RegisterOptoPrimeOptions,
+  registerOptoPrime,
+  type SuggestionRequest,
 } from "./optoprime.js";
 export { type ReadChoiceOptions, readChoice } from "./parse/choice.js";
 export {
@@ -50,6 +47,12 @@ export {
   parseSuggestion,
 } from "./parse/parse-suggestion.js";
 export type { PromptBudgetReport } from "./prompt/budget.js";
-export { type RenderedPrompt, type RenderPromptOptions, renderPrompt } from "./prompt/prompt.js";
+export {
+  DEFAULT_PROMPT_TOKEN_BUDGET,
+  type RenderedPrompt,
+  type RenderPromptOptions,
+  renderPrompt,
+} from "./prompt/prompt.js";
 export { DEFAULT_OBJECTIVE, REPLY_FORMAT, SYSTEM_PROMPT } from "./prompt/text.js";
+export { type OptoPrimeRequestInfo, optoPrimeRequestInfo } from "./request-info.js";
 export { withValues } from "./with-values.js";

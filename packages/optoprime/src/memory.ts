@@ -1,10 +1,5 @@
-import {
-  feedbackToText,
-  formatValue,
-  OptimizerStateError,
-  type ProblemView,
-  truncateText,
-} from "@trace-ts/core";
+import { feedbackToText, OptimizerStateError, type ProblemView } from "@trace-ts/core";
+import { formatValue, truncateText } from "@trace-ts/core/optimizer";
 import { shownType } from "./prompt/format.js";
 
 /** A variable's value as remembered: its key, shown type and (possibly cut) text. */

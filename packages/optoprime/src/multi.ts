@@ -1,26 +1,36 @@
 import {
   CancelledError,
   describeError,
-  formatValue,
   InvalidOptionError,
-  type LanguageModel,
-  ModelCallLog,
+  type ModelCall,
+  ModelCallFailedError,
   type ParameterNode,
   type ProblemView,
   type Proposal,
   type RejectedChange,
   type StepOptions,
 } from "@trace-ts/core";
-import { OPTOPRIME_OPTION_SCHEMA, type OptoPrimeOptions } from "./options.js";
+import { cancelledFrom } from "@trace-ts/core/llm";
 import {
-  type ConversationOutcome,
+  checkAtLeast,
+  formatValue,
   keysOf,
+  type ModelCallLog,
+  type ModelOptimizerSettings,
+  type OptionSchema,
+  optimizerRegistration,
+  type RegisterWithOptions,
+} from "@trace-ts/core/optimizer";
+import {
+  OPTOPRIME_OPTION_SCHEMA,
   OptoPrime,
   type OptoPrimeDetails,
-  throwIfCancelled,
+  type OptoPrimeOptions,
+  type OptoPrimeSettings,
 } from "./optoprime.js";
 import { readChoiceAnswer } from "./parse/choice.js";
 import { valueBlock } from "./prompt/format.js";
+import type { RenderedPrompt } from "./prompt/prompt.js";
 import { SELECTION_CLOSING, SELECTION_SYSTEM_PROMPT } from "./prompt/text.js";
 
 /** A candidate as a score function sees it. */
@@ -68,6 +78,18 @@ export interface OptoPrimeMultiOptions extends OptoPrimeOptions {
   readonly score?: CandidateScore;
 }
 
+/** `OptoPrimeMultiOptions` with defaults filled in: `optimizer.settings`. */
+export interface OptoPrimeMultiSettings extends OptoPrimeSettings {
+  /** Candidates per `step()`. */
+  readonly candidates: number;
+  /** The temperatures given, used in turn (undefined: spread from 0 to 1). */
+  readonly temperatures: readonly number[] | undefined;
+  /** Prompt variants, used in turn (empty: none). */
+  readonly variants: readonly string[];
+  /** The score function, when candidates are chosen by score. */
+  readonly score: CandidateScore | undefined;
+}
+
 /** One candidate in `OptoPrimeMultiDetails`. */
 export type CandidateRecord = {
   /** 1-based number. */
@@ -113,7 +135,7 @@ interface Candidate {
   readonly index: number;
   readonly temperature: number | undefined;
   readonly variant: string | undefined;
-  readonly outcome: ConversationOutcome;
+  readonly proposal: Proposal & { readonly details: OptoPrimeDetails };
   sameAs: number | undefined;
 }
 
@@ -121,7 +143,8 @@ interface Candidate {
  * OptoPrimeMulti: asks for several candidate proposals at once (different temperatures and/or
  * prompt variants), then picks one — by a `score` function, or by one more model call that
  * compares them. Same prompt, parsing, validation, retries, memory and report as `OptoPrime`;
- * the report's details list every candidate, the scores and the choice.
+ * the report's details list every candidate, the scores and the choice. `proposeCandidates(n)`
+ * returns `n` such candidates (temperatures spread over `n`) without choosing.
  *
  * @example
  * const optimizer = new OptoPrimeMulti(params, { model, candidates: 4 });
@@ -130,21 +153,17 @@ interface Candidate {
  *   score: (updates) => withValues(updates, () => runTests()), // passed-test count
  * });
  */
-export class OptoPrimeMulti extends OptoPrime {
+export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
   /** Option names and kinds this class accepts. */
-  protected static override readonly optionSchema = {
+  static override readonly optionSchema: OptionSchema = {
     ...OPTOPRIME_OPTION_SCHEMA,
     candidates: "integer",
     temperatures: "object",
     variants: "object",
     score: "function",
-  } as const;
+  };
   /** `OptoPrimeMulti`. */
   override readonly name: string = "OptoPrimeMulti";
-  readonly #count: number;
-  readonly #temperatures: readonly (number | undefined)[];
-  readonly #variants: readonly string[];
-  readonly #score: CandidateScore | undefined;
 
   /**
    * @param parameters the trainable parameters
@@ -153,67 +172,78 @@ export class OptoPrimeMulti extends OptoPrime {
    */
   constructor(parameters: Iterable<ParameterNode>, options: OptoPrimeMultiOptions = {}) {
     super(parameters, options);
-    const { candidates, temperatures, variants, score } = options;
-    const count = candidates ?? 3;
-    if (count < 1)
-      throw new InvalidOptionError("OptoPrimeMulti", "candidates", `must be at least 1, got ${count}`);
-    if (temperatures !== undefined) {
-      if (
-        !Array.isArray(temperatures) ||
-        temperatures.length === 0 ||
-        !temperatures.every((t) => typeof t === "number" && t >= 0)
-      )
-        throw new InvalidOptionError(
-          "OptoPrimeMulti",
-          "temperatures",
-          "must be a non-empty array of numbers >= 0",
-        );
-    }
-    if (variants !== undefined) {
-      if (!Array.isArray(variants) || !variants.every((v) => typeof v === "string"))
-        throw new InvalidOptionError("OptoPrimeMulti", "variants", "must be an array of strings");
-    }
-    this.#count = count;
-    this.#temperatures = Array.from({ length: count }, (_, i) =>
-      temperatures !== undefined
-        ? temperatures[i % temperatures.length]
-        : count === 1
-          ? this.settings.temperature
-          : Math.round((i / (count - 1)) * 100) / 100,
-    );
-    this.#variants = variants ?? [];
-    this.#score = score;
   }
 
+  /**
+   * OptoPrime's settings plus `candidates`, `temperatures`, `variants` and `score`.
+   *
+   * @throws InvalidOptionError for an out-of-range or malformed value
+   */
+  protected static override resolveSettings(
+    where: string,
+    options: OptoPrimeMultiOptions,
+    shared: ModelOptimizerSettings,
+  ): OptoPrimeMultiSettings {
+    const settings = OptoPrime.resolveSettings(where, options, shared);
+    const { candidates, temperatures, variants } = options;
+    checkAtLeast(where, "candidates", candidates, 1);
+    if (
+      temperatures !== undefined &&
+      (!Array.isArray(temperatures) ||
+        temperatures.length === 0 ||
+        !temperatures.every((t) => typeof t === "number" && t >= 0))
+    )
+      throw new InvalidOptionError(where, "temperatures", "must be a non-empty array of numbers >= 0");
+    if (variants !== undefined && (!Array.isArray(variants) || !variants.every((v) => typeof v === "string")))
+      throw new InvalidOptionError(where, "variants", "must be an array of strings");
+    return {
+      ...settings,
+      candidates: candidates ?? 3,
+      temperatures,
+      variants: variants ?? [],
+      score: options.score,
+    };
+  }
+
+  /**
+   * `count` candidates, each one conversation at its own temperature and prompt variant (as
+   * `step()` asks them), without choosing and without changing anything. Candidate 1 is an
+   * ordinary request; candidate i > 1 carries sample index i - 1, so equal prompts at equal
+   * temperatures are not collapsed by a response cache.
+   *
+   * @param count how many candidates (at least 1)
+   * @param options the signal of the step
+   * @throws InvalidOptionError when `count` is not a positive integer
+   */
+  override async proposeCandidates(count: number, options: StepOptions = {}): Promise<Proposal[]> {
+    const where = `${this.name}.proposeCandidates`;
+    if (!Number.isInteger(count))
+      throw new InvalidOptionError(where, "count", `must be an integer, got ${count}`);
+    checkAtLeast(where, "count", count, 1);
+    if (options.signal?.aborted) throw cancelledFrom(options.signal);
+    const view = this.problem();
+    if (view.variables.length === 0)
+      return Array.from({ length: count }, () => this.noFeedbackProposal(view));
+    const base = this.renderPrompt(view);
+    const candidates = await this.#candidates(view, base, count, options.signal);
+    return candidates.map((c) => c.proposal);
+  }
+
+  /**
+   * Asks for the `candidates` setting's number of candidates and chooses one (by score, by one
+   * more model call, or the only distinct usable one). Changes nothing.
+   */
   override async propose(options: StepOptions = {}): Promise<Proposal> {
     const signal = options.signal;
-    throwIfCancelled(signal);
+    if (signal?.aborted) throw cancelledFrom(signal);
     const view = this.problem();
-    if (view.variables.length === 0) return this.nothingToOptimize(view);
-    const model = this.resolveModel();
+    if (view.variables.length === 0) return this.noFeedbackProposal(view);
     const base = this.renderPrompt(view);
-    this.logBudget(base.budget);
-    const log = new ModelCallLog();
-    const candidates: Candidate[] = await Promise.all(
-      Array.from({ length: this.#count }, async (_, i) => {
-        const variant = this.#variants.length > 0 ? this.#variants[i % this.#variants.length] : undefined;
-        const prompt = variant === undefined ? base : this.renderPrompt(view, variant);
-        const temperature = this.#temperatures[i];
-        const outcome = await this.converse({
-          model,
-          view,
-          messages: prompt.messages,
-          temperature,
-          label: `candidate ${i + 1}`,
-          log,
-          signal,
-        });
-        return { index: i + 1, temperature, variant, outcome, sameAs: undefined };
-      }),
-    );
+    const candidates = await this.#candidates(view, base, this.settings.candidates, signal);
     markRepeats(candidates, view);
-    const usable = candidates.filter((c) => c.outcome.error === undefined && c.outcome.updates.size > 0);
+    const usable = candidates.filter((c) => c.proposal.error === undefined && c.proposal.updates.size > 0);
     const distinct = usable.filter((c) => c.sameAs === undefined);
+    const calls: ModelCall[] = candidates.flatMap((c) => c.proposal.calls);
 
     let chosen: Candidate | undefined;
     let selection: OptoPrimeMultiDetails["selection"] = "none";
@@ -222,31 +252,14 @@ export class OptoPrimeMulti extends OptoPrime {
     if (distinct.length === 1) {
       chosen = distinct[0];
       selection = "single";
-    } else if (distinct.length > 1 && this.#score !== undefined) {
-      scores = candidates.map(() => null);
-      let best = Number.NEGATIVE_INFINITY;
-      for (const c of distinct) {
-        throwIfCancelled(signal);
-        let s: number;
-        try {
-          s = await this.#score(c.outcome.updates, info(c));
-        } catch (error) {
-          if (error instanceof CancelledError) throw error;
-          this.verboseLog(`[${this.name}] score of candidate ${c.index} failed: ${describeError(error)}`);
-          continue;
-        }
-        if (typeof s !== "number" || Number.isNaN(s)) continue;
-        scores[c.index - 1] = s;
-        for (const other of usable) if (other.sameAs === c.index) scores[other.index - 1] = s;
-        if (s > best) {
-          best = s;
-          chosen = c;
-        }
-      }
+    } else if (distinct.length > 1 && this.settings.score !== undefined) {
+      ({ chosen, scores } = await this.#scoreAll(this.settings.score, candidates, usable, distinct, signal));
       selection = "score";
       if (chosen === undefined) selectionError = "every candidate's score failed or was not a number";
     } else if (distinct.length > 1) {
-      const picked = await this.#selectByModel(model, base.messages[1]!.content, distinct, view, log, signal);
+      const log = this.newCallLog();
+      const picked = await this.#selectByModel(view, base, distinct, log, signal);
+      calls.push(...log.calls);
       if (typeof picked === "number") {
         chosen = distinct.find((c) => c.index === picked);
         selection = "model";
@@ -257,120 +270,194 @@ export class OptoPrimeMulti extends OptoPrime {
       }
     }
 
-    const terminate = usable.length === 0 && candidates.some((c) => c.outcome.terminate);
+    const terminate = usable.length === 0 && candidates.some((c) => c.proposal.terminate);
+    const allFailed = candidates.every((c) => c.proposal.error !== undefined);
     let error: string | undefined;
     if (chosen === undefined && !terminate) {
       if (selectionError !== undefined) error = `no candidate could be chosen: ${selectionError}`;
-      else if (candidates.every((c) => c.outcome.error !== undefined))
-        error = `no candidate was usable: ${candidates.map((c) => `candidate ${c.index}: ${c.outcome.error}`).join(" | ")}`;
+      else if (allFailed)
+        error = `no candidate was usable: ${candidates.map((c) => `candidate ${c.index}: ${c.proposal.error}`).join(" | ")}`;
     }
-    const errorCode = candidates.find((c) => c.outcome.errorCode !== undefined)?.outcome.errorCode;
-    const shown = chosen ?? candidates.find((c) => c.outcome.parsed !== undefined);
+    const errorCode = error === undefined ? undefined : failureCode(candidates, allFailed);
+    const read = (c: Candidate) => c.proposal.errorCode === undefined || c.proposal.errorCode === UNUSABLE;
+    const shown = chosen ?? candidates.find(read);
+    const first = candidates[0]!.proposal.details;
     const details: OptoPrimeMultiDetails = {
-      attempts: candidates.reduce((n, c) => n + c.outcome.attempts, 0),
-      problems: candidates.flatMap((c) => c.outcome.problems),
-      notes: shown?.outcome.parsed?.notes ?? [],
-      ...(shown?.outcome.parsed?.answer !== undefined ? { answer: shown.outcome.parsed.answer } : {}),
-      prompt: base.budget,
-      memoryShown: this.settings.memorySize > 0 ? this.memory.length : 0,
-      ...(error !== undefined && errorCode !== undefined ? { errorCode } : {}),
+      attempts: candidates.reduce((n, c) => n + c.proposal.details.attempts, 0),
+      problems: candidates.flatMap((c) => c.proposal.details.problems),
+      notes: shown?.proposal.details.notes ?? [],
+      ...(shown?.proposal.answer !== undefined ? { answer: shown.proposal.answer } : {}),
+      prompt: first.prompt,
+      memoryShown: first.memoryShown,
+      ...(errorCode !== undefined ? { errorCode } : {}),
       candidates: candidates.map(record),
       ...(scores !== undefined ? { scores } : {}),
       chosen: chosen?.index,
       selection,
       ...(selectionError !== undefined ? { selectionError } : {}),
     };
-    this.rememberLater(details, view);
     return {
-      updates: chosen?.outcome.updates ?? new Map(),
+      updates: chosen?.proposal.updates ?? new Map(),
       keys: keysOf(view),
-      suggestion: chosen?.outcome.parsed?.suggestion ?? {},
-      rejected: chosen?.outcome.rejected ?? [],
-      reasoning: chosen?.outcome.parsed?.reasoning,
-      answer: chosen?.outcome.parsed?.answer,
+      suggestion: chosen?.proposal.suggestion ?? {},
+      rejected: chosen?.proposal.rejected ?? [],
+      reasoning: chosen?.proposal.reasoning,
+      answer: chosen?.proposal.answer,
       terminate,
       error,
-      ...(error !== undefined && errorCode !== undefined ? { errorCode } : {}),
-      calls: log.calls,
+      ...(errorCode !== undefined ? { errorCode } : {}),
+      calls,
       details,
+      view,
     };
   }
 
-  /** Asks the model which candidate is best: its number, or why the answer was unusable. */
-  async #selectByModel(
-    model: LanguageModel,
-    problem: string,
-    candidates: readonly Candidate[],
+  /** Asks for `count` candidates concurrently, each its own conversation. */
+  async #candidates(
     view: ProblemView,
+    base: RenderedPrompt,
+    count: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Candidate[]> {
+    this.logBudget(base.budget);
+    const { temperatures, variants } = this.settings;
+    return Promise.all(
+      Array.from({ length: count }, async (_, i): Promise<Candidate> => {
+        const variant = variants.length > 0 ? variants[i % variants.length] : undefined;
+        const temperature =
+          temperatures !== undefined
+            ? temperatures[i % temperatures.length]
+            : count === 1
+              ? this.settings.temperature
+              : Math.round((i / (count - 1)) * 100) / 100;
+        const prompt = variant === undefined ? base : this.renderPrompt(view, variant);
+        const proposal = await this.proposeWith(view, prompt, this.newCallLog(), {
+          purpose: `candidate ${i + 1}`,
+          temperature,
+          sample: i === 0 ? undefined : i,
+          signal,
+        });
+        return { index: i + 1, temperature, variant, proposal, sameAs: undefined };
+      }),
+    );
+  }
+
+  /** Scores the distinct usable candidates one after another; the highest score wins. */
+  async #scoreAll(
+    score: CandidateScore,
+    candidates: readonly Candidate[],
+    usable: readonly Candidate[],
+    distinct: readonly Candidate[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ chosen: Candidate | undefined; scores: (number | null)[] }> {
+    const scores: (number | null)[] = candidates.map(() => null);
+    let chosen: Candidate | undefined;
+    let best = Number.NEGATIVE_INFINITY;
+    for (const c of distinct) {
+      if (signal?.aborted) throw cancelledFrom(signal);
+      let s: number;
+      try {
+        s = await score(c.proposal.updates, info(c));
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        this.verboseLog(`[${this.name}] score of candidate ${c.index} failed: ${describeError(error)}`);
+        continue;
+      }
+      if (typeof s !== "number" || Number.isNaN(s)) continue;
+      scores[c.index - 1] = s;
+      for (const other of usable) if (other.sameAs === c.index) scores[other.index - 1] = s;
+      if (s > best) {
+        best = s;
+        chosen = c;
+      }
+    }
+    return { chosen, scores };
+  }
+
+  /** Asks the model which candidate is best (one call, no re-ask): its number, or why not. */
+  async #selectByModel(
+    view: ProblemView,
+    base: RenderedPrompt,
+    candidates: readonly Candidate[],
     log: ModelCallLog,
     signal: AbortSignal | undefined,
   ): Promise<number | { error: string }> {
-    const blocks = candidates.map((c) => candidateText(c, view));
+    const problem = base.messages[1]!.content;
     const problemPart = problem.slice(0, problem.lastIndexOf("\n\n"));
-    const messages = [
-      { role: "system" as const, content: SELECTION_SYSTEM_PROMPT },
-      {
-        role: "user" as const,
-        content: `${problemPart}\n\n#Candidates\n${blocks.join("\n\n")}\n\n${SELECTION_CLOSING}`,
-      },
-    ];
-    this.logMessages("select", messages);
-    let text: string;
-    try {
-      const result = await log.generate(
-        model,
-        {
-          messages,
-          ...(this.settings.jsonMode ? { responseFormat: { type: "json" } as const } : {}),
-          temperature: 0,
-          ...(this.settings.maxTokens !== undefined ? { maxTokens: this.settings.maxTokens } : {}),
-          ...(signal !== undefined ? { signal } : {}),
-        },
-        "select",
-      );
-      text = result.text;
-    } catch (error) {
-      if (error instanceof CancelledError) throw error;
-      throwIfCancelled(signal);
-      return { error: `the selection call failed: ${describeError(error)}` };
-    }
-    this.verboseLog(`[${this.name}] response (select):\n${text}`);
+    const blocks = candidates.map((c) => candidateText(c, view));
     const numbers = candidates.map((c) => c.index);
-    const reading = readChoiceAnswer(text);
-    if (reading.problem !== undefined) return { error: reading.problem };
-    const choice = reading.choice;
-    if (choice !== undefined && numbers.includes(choice)) return choice;
-    return {
-      error:
-        choice === undefined
-          ? "the selection answer named no candidate"
-          : `the selection answer chose candidate ${choice}, which is not one of ${numbers.join(", ")}`,
-    };
+    const outcome = await this.ask<number>({
+      messages: [
+        { role: "system", content: SELECTION_SYSTEM_PROMPT },
+        {
+          role: "user",
+          content: `${problemPart}\n\n#Candidates\n${blocks.join("\n\n")}\n\n${SELECTION_CLOSING}`,
+        },
+      ],
+      purpose: "select",
+      maxRetries: 0,
+      read: (text) => {
+        const { choice, problem } = readChoiceAnswer(text);
+        if (problem !== undefined) return { ok: false, problems: [problem] };
+        if (choice !== undefined && numbers.includes(choice)) return { ok: true, value: choice };
+        return {
+          ok: false,
+          problems: [
+            choice === undefined
+              ? "the selection answer named no candidate"
+              : `the selection answer chose candidate ${choice}, which is not one of ${numbers.join(", ")}`,
+          ],
+        };
+      },
+      retryMessage: () => SELECTION_CLOSING, // unused: one try, as before
+      log,
+      request: {
+        temperature: 0,
+        ...(this.settings.jsonMode ? { responseFormat: { type: "json" } as const } : {}),
+      },
+      signal,
+    });
+    if (outcome.ok) return outcome.value;
+    if (outcome.error instanceof ModelCallFailedError)
+      return { error: `the selection call failed: ${describeError(outcome.error.cause)}` };
+    return { error: outcome.error.problems.join("; ") };
   }
+}
+
+const UNUSABLE = "UNUSABLE_ANSWER";
+
+/**
+ * The code of a failed multi step: a model failure's code when a candidate had one (an outage
+ * matters more than a bad answer), else `UNUSABLE_ANSWER` when every candidate failed.
+ */
+function failureCode(candidates: readonly Candidate[], allFailed: boolean): string | undefined {
+  const codes = candidates.flatMap((c) => (c.proposal.errorCode === undefined ? [] : [c.proposal.errorCode]));
+  return codes.find((code) => code !== UNUSABLE) ?? (allFailed ? codes[0] : undefined);
 }
 
 function info(c: Candidate): CandidateInfo {
   return {
     index: c.index,
-    suggestion: c.outcome.parsed?.suggestion ?? {},
-    reasoning: c.outcome.parsed?.reasoning,
+    suggestion: c.proposal.suggestion,
+    reasoning: c.proposal.reasoning,
     temperature: c.temperature,
     variant: c.variant,
   };
 }
 
 function record(c: Candidate): CandidateRecord {
+  const p = c.proposal;
   return {
     index: c.index,
     temperature: c.temperature,
     variant: c.variant,
-    suggestion: c.outcome.parsed?.suggestion ?? {},
-    reasoning: c.outcome.parsed?.reasoning,
-    terminate: c.outcome.terminate,
-    error: c.outcome.error,
-    rejected: c.outcome.rejected,
+    suggestion: p.suggestion,
+    reasoning: p.reasoning,
+    terminate: p.terminate,
+    error: p.error,
+    rejected: p.rejected,
     sameAs: c.sameAs,
-    attempts: c.outcome.attempts,
+    attempts: p.details.attempts,
   };
 }
 
@@ -378,9 +465,9 @@ function record(c: Candidate): CandidateRecord {
 function markRepeats(candidates: Candidate[], view: ProblemView): void {
   const seen = new Map<string, number>();
   for (const c of candidates) {
-    if (c.outcome.error !== undefined || c.outcome.updates.size === 0) continue;
+    if (c.proposal.error !== undefined || c.proposal.updates.size === 0) continue;
     const signature = JSON.stringify(
-      [...c.outcome.updates]
+      [...c.proposal.updates]
         .map(([p, v]) => [view.keyOf(p), formatValue(v)])
         .sort(([a], [b]) => (a! < b! ? -1 : 1)),
     );
@@ -393,11 +480,32 @@ function markRepeats(candidates: Candidate[], view: ProblemView): void {
 /** A candidate as the selection prompt shows it: its new values and its reasoning. */
 function candidateText(c: Candidate, view: ProblemView): string {
   const lines = [`Candidate ${c.index}:`];
-  for (const [p, value] of c.outcome.updates) {
+  for (const [p, value] of c.proposal.updates) {
     const isCode = p.info.code === true;
     lines.push(valueBlock(`${view.keyOf(p)} (new value)`, formatValue(value), isCode));
   }
-  const reasoning = c.outcome.parsed?.reasoning?.trim();
+  const reasoning = c.proposal.reasoning?.trim();
   if (reasoning) lines.push(`Reasoning: ${formatValue(reasoning, 1500)}`);
   return lines.join("\n");
 }
+
+/** OptoPrimeMulti's factory and registration under the name `optoprime-multi`. */
+export const optoPrimeMultiRegistration = optimizerRegistration(
+  "optoprime-multi",
+  (parameters, options: OptoPrimeMultiOptions) => new OptoPrimeMulti(parameters, options),
+);
+
+/** Name under which `registerOptoPrimeMulti` registers OptoPrimeMulti. */
+export const OPTOPRIME_MULTI: string = optoPrimeMultiRegistration.name;
+
+/** Options of `registerOptoPrimeMulti`: OptoPrimeMulti's options plus whether it becomes the default. */
+export type RegisterOptoPrimeMultiOptions = RegisterWithOptions<OptoPrimeMultiOptions>;
+
+/** Like `optoPrimeFactory`, for OptoPrimeMulti. */
+export const optoPrimeMultiFactory = optoPrimeMultiRegistration.factory;
+
+/**
+ * Registers OptoPrimeMulti under the name `optoprime-multi` (and, unless `asDefault: false`, as
+ * the container's default optimizer); see `registerOptoPrime`.
+ */
+export const registerOptoPrimeMulti = optoPrimeMultiRegistration.register;

@@ -1,33 +1,65 @@
-import {
-  CancelledError,
-  type ChatMessage,
-  cancelledFrom,
-  describeError,
-  type GenerateRequest,
-  getDefaultModel,
-  type LanguageModel,
-  ModelCallLog,
-  Optimizer,
-  type OptionSchema,
-  type ParameterNode,
-  type ProblemView,
-  type Proposal,
-  type RejectedChange,
-  rootErrorCode,
-  type StepOptions,
-  type StepReport,
+import type {
+  ParameterNode,
+  ProblemView,
+  Proposal,
+  RejectedChange,
+  StepOptions,
+  StepReport,
 } from "@trace-ts/core";
-import { checkMemory, type MemoryEntry, memoryEntryOf } from "./memory.js";
+import { cancelledFrom } from "@trace-ts/core/llm";
 import {
-  OPTOPRIME_OPTION_SCHEMA,
-  type OptoPrimeOptions,
-  type OptoPrimeSettings,
-  resolveOptions,
-} from "./options.js";
+  type AnswerReading,
+  checkAtLeast,
+  keysOf,
+  MODEL_OPTIMIZER_OPTION_SCHEMA,
+  type ModelCallLog,
+  ModelOptimizer,
+  type ModelOptimizerOptions,
+  type ModelOptimizerSettings,
+  type OptionSchema,
+  optimizerRegistration,
+  type RegisterWithOptions,
+} from "@trace-ts/core/optimizer";
+import { checkMemory, type MemoryEntry, memoryEntryOf } from "./memory.js";
 import { type ParsedSuggestion, parseSuggestion } from "./parse/parse-suggestion.js";
 import type { PromptBudgetReport } from "./prompt/budget.js";
-import { type RenderedPrompt, renderPrompt } from "./prompt/prompt.js";
-import { retryMessage } from "./prompt/text.js";
+import { DEFAULT_PROMPT_TOKEN_BUDGET, type RenderedPrompt, renderPrompt } from "./prompt/prompt.js";
+import { DEFAULT_OBJECTIVE, retryMessage } from "./prompt/text.js";
+
+/** Options of `OptoPrime` (and, with more, of `OptoPrimeMulti`): the shared ones plus its own. */
+export interface OptoPrimeOptions extends ModelOptimizerOptions {
+  /**
+   * How many earlier steps to remember and show as #History (values the variables had and the
+   * feedback they earned). Default 0: off, so each prompt depends only on the current graph.
+   */
+  readonly memorySize?: number;
+  /**
+   * Estimated tokens the prompt may take (system + problem message, about 4 characters a
+   * token); larger problems are shortened section by section and the report says what was cut.
+   * Default 32,000; `Infinity` turns the limit off.
+   */
+  readonly promptTokenBudget?: number;
+  /** Ask the provider for JSON output (`responseFormat: { type: "json" }`) (default true). */
+  readonly jsonMode?: boolean;
+}
+
+/** `OptoPrimeOptions` with defaults filled in: `optimizer.settings`. */
+export interface OptoPrimeSettings extends ModelOptimizerSettings {
+  /** Earlier steps shown as #History (0: off). */
+  readonly memorySize: number;
+  /** Estimated prompt token budget (Infinity: none). */
+  readonly promptTokenBudget: number;
+  /** Whether to ask for JSON output. */
+  readonly jsonMode: boolean;
+}
+
+/** The option names and kinds `OptoPrime` accepts. */
+export const OPTOPRIME_OPTION_SCHEMA = {
+  ...MODEL_OPTIMIZER_OPTION_SCHEMA,
+  memorySize: "integer",
+  promptTokenBudget: "number",
+  jsonMode: "boolean",
+} as const satisfies OptionSchema;
 
 /** What `OptoPrime` puts in `StepReport.details`. */
 export type OptoPrimeDetails = {
@@ -43,63 +75,45 @@ export type OptoPrimeDetails = {
   readonly prompt: PromptBudgetReport;
   /** Earlier steps shown as #History. */
   readonly memoryShown: number;
-  /** The `code` of the error that stopped the step (e.g. `LLM_RATE_LIMIT`), when there was one. */
+  /**
+   * The `code` of the error that stopped the step, when there was one (`UNUSABLE_ANSWER`, or the
+   * model error's code such as `LLM_RATE_LIMIT`); the same as `report.errorCode`.
+   */
   readonly errorCode?: string;
 };
 
-/** One conversation with the model: a prompt, its answers and re-asks. */
-export interface Conversation {
-  /** The model to ask. */
-  readonly model: LanguageModel;
-  /** The problem view the prompt was rendered from. */
-  readonly view: ProblemView;
-  /** The first messages (system + problem). */
-  readonly messages: readonly ChatMessage[];
-  /** Sampling temperature (undefined: the provider's). */
-  readonly temperature: number | undefined;
-  /** Label of the calls in the report (`propose`, `candidate 2`, …). */
-  readonly label: string;
-  /** Records the calls. */
-  readonly log: ModelCallLog;
+/** One conversation of `OptoPrime.proposeWith`: what it is for and how it is sampled. */
+export interface SuggestionRequest {
+  /** The purpose of the requests and the label of the calls (`propose`, `candidate 2`, …). */
+  readonly purpose: string;
+  /** Sampling temperature (default: the `temperature` setting). */
+  readonly temperature?: number | undefined;
+  /** Sample index (see `StepOptions.sample`). */
+  readonly sample?: number | undefined;
   /** Cancels the calls. */
-  readonly signal: AbortSignal | undefined;
+  readonly signal?: AbortSignal | undefined;
 }
 
-/** How a conversation ended. */
-export interface ConversationOutcome {
-  /** Converted, validated new values (empty when the answer was unusable, or suggested nothing). */
+/** What the reader got from one answer: the parse, and the values converted and validated. */
+interface ReadAnswer {
+  readonly parsed: ParsedSuggestion;
   readonly updates: Map<ParameterNode, unknown>;
-  /** Suggested values not used, with reasons. */
   readonly rejected: RejectedChange[];
-  /** The last answer, parsed. */
-  readonly parsed: ParsedSuggestion | undefined;
-  /** The model said TERMINATE and suggested nothing. */
-  readonly terminate: boolean;
-  /** Why no usable answer was obtained. */
-  readonly error?: string;
-  /** The `code` of the error behind `error`, when it was a `TraceError`. */
-  readonly errorCode?: string;
-  /** Answers read. */
-  readonly attempts: number;
-  /** Problems of each refused answer. */
-  readonly problems: string[][];
 }
 
-/** Throws `CancelledError` when `signal` is aborted. */
-export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw cancelledFrom(signal);
-}
+const NOT_APPLIED = "not applied: other values of the same answer were invalid";
 
 /**
  * OptoPrime: a generative optimizer that shows a language model the traced program between the
  * parameters and the outputs (code lines, documentation, values) together with the feedback, and
  * asks for new values as JSON `{"reasoning", "answer", "suggestion": {key: value}}`.
  *
- * Each `step()` renders the problem view (`renderPrompt`), calls the model, reads the answer
- * with `parseSuggestion`, converts each value to its parameter's type and validates it (code must
- * compile and keep its signature). An unusable answer is sent back with the problems stated, up to
- * `maxRetries` times, in the same conversation; then the step gives up and changes nothing, and
- * the report says why (`error`). Updates are all-or-nothing: one invalid value means none is
+ * Each `step()` renders the problem view (`renderPrompt`), asks the model through the shared
+ * kernel (`ModelOptimizer.ask`), reads the answer with `parseSuggestion`, converts each value to
+ * its parameter's type and validates it (code must compile and keep its signature). An unusable
+ * answer is sent back with the problems stated, up to `maxRetries` times, in the same
+ * conversation; then the step gives up and changes nothing, and the report says why (`error`,
+ * `errorCode` `UNUSABLE_ANSWER`). Updates are all-or-nothing: one invalid value means none is
  * applied. Model errors end up in the report too; only cancellation (`CancelledError`) throws.
  *
  * @example
@@ -110,15 +124,12 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
  * const report = await optimizer.step();
  * console.log(formatChanges(report.applied), report.error ?? "");
  */
-export class OptoPrime extends Optimizer {
+export class OptoPrime<S extends OptoPrimeSettings = OptoPrimeSettings> extends ModelOptimizer<S> {
   /** Option names and kinds this class accepts (subclasses extend it). */
-  protected static readonly optionSchema: OptionSchema = OPTOPRIME_OPTION_SCHEMA;
+  static override readonly optionSchema: OptionSchema = OPTOPRIME_OPTION_SCHEMA;
   /** `OptoPrime`. */
   readonly name: string = "OptoPrime";
-  /** The options, with defaults filled in. */
-  protected readonly settings: OptoPrimeSettings;
   #memory: MemoryEntry[] = [];
-  readonly #pending = new WeakMap<object, MemoryEntry>();
 
   /**
    * @param parameters the trainable parameters (e.g. `agent.parameters()`)
@@ -126,9 +137,38 @@ export class OptoPrime extends Optimizer {
    * @throws InvalidOptionError for unknown or invalid options
    */
   constructor(parameters: Iterable<ParameterNode>, options: OptoPrimeOptions = {}) {
-    super(parameters, options);
-    const schema = (new.target as unknown as typeof OptoPrime).optionSchema;
-    this.settings = resolveOptions(new.target.name, options, schema);
+    const cls = new.target as unknown as typeof OptoPrime;
+    super(
+      parameters,
+      options,
+      { objective: DEFAULT_OBJECTIVE },
+      (shared, where) => cls.resolveSettings(where, options, shared) as S,
+    );
+  }
+
+  /**
+   * Checks the class's own options and returns the full settings (called once by the
+   * constructor, after the shared options were checked). Subclasses with more options override
+   * it and extend what `super.resolveSettings` returns.
+   *
+   * @param where the class name, for errors
+   * @param options the user's options
+   * @param shared the resolved shared settings
+   * @throws InvalidOptionError for an out-of-range value
+   */
+  protected static resolveSettings(
+    where: string,
+    options: OptoPrimeOptions,
+    shared: ModelOptimizerSettings,
+  ): OptoPrimeSettings {
+    checkAtLeast(where, "memorySize", options.memorySize, 0);
+    checkAtLeast(where, "promptTokenBudget", options.promptTokenBudget, 100);
+    return {
+      ...shared,
+      memorySize: options.memorySize ?? 0,
+      promptTokenBudget: options.promptTokenBudget ?? DEFAULT_PROMPT_TOKEN_BUDGET,
+      jsonMode: options.jsonMode ?? true,
+    };
   }
 
   /** The remembered earlier steps (at most `memorySize`), oldest first. */
@@ -159,185 +199,114 @@ export class OptoPrime extends Optimizer {
     });
   }
 
-  /** The model to ask: the `model` option, else the container's default model. */
-  protected resolveModel(): LanguageModel {
-    return this.settings.model ?? getDefaultModel(this.settings.container);
-  }
-
   /**
    * Asks the model for new values and returns them converted and validated, without changing
-   * any parameter. Throws only `CancelledError` (aborted signal) and configuration errors (no
-   * model: `NoDefaultModelError`).
+   * any parameter; `options.sample` is passed on to the requests. Throws only `CancelledError`
+   * (aborted signal) and configuration errors (no model: `NoDefaultLanguageModelError`).
    */
   async propose(options: StepOptions = {}): Promise<Proposal> {
-    const signal = options.signal;
-    throwIfCancelled(signal);
+    if (options.signal?.aborted) throw cancelledFrom(options.signal);
     const view = this.problem();
-    if (view.variables.length === 0) return this.nothingToOptimize(view);
-    const model = this.resolveModel();
+    if (view.variables.length === 0) return this.noFeedbackProposal(view);
     const prompt = this.renderPrompt(view);
     this.logBudget(prompt.budget);
-    const log = new ModelCallLog();
-    const outcome = await this.converse({
-      model,
-      view,
-      messages: prompt.messages,
-      temperature: this.settings.temperature,
-      label: "propose",
-      log,
-      signal,
+    return this.proposeWith(view, prompt, this.newCallLog(), {
+      purpose: "propose",
+      sample: options.sample,
+      signal: options.signal,
     });
-    const details: OptoPrimeDetails = {
-      attempts: outcome.attempts,
-      problems: outcome.problems,
-      notes: outcome.parsed?.notes ?? [],
-      ...(outcome.parsed?.answer !== undefined ? { answer: outcome.parsed.answer } : {}),
-      prompt: prompt.budget,
-      memoryShown: this.settings.memorySize > 0 ? this.#memory.length : 0,
-      ...(outcome.errorCode !== undefined ? { errorCode: outcome.errorCode } : {}),
-    };
-    this.rememberLater(details, view);
-    return {
-      updates: outcome.updates,
-      keys: keysOf(view),
-      suggestion: outcome.parsed?.suggestion ?? {},
-      rejected: outcome.rejected,
-      reasoning: outcome.parsed?.reasoning,
-      answer: outcome.parsed?.answer,
-      terminate: outcome.terminate,
-      error: outcome.error,
-      errorCode: outcome.errorCode,
-      calls: log.calls,
-      details,
-    };
-  }
-
-  /** The proposal when no feedback reached any parameter: nothing to ask, an explanatory error. */
-  protected nothingToOptimize(view: ProblemView): Proposal {
-    return {
-      updates: new Map(),
-      suggestion: {},
-      rejected: [],
-      terminate: false,
-      error:
-        view.feedback.length === 0
-          ? "no feedback reached the parameters: run the program, call optimizer.backward(output, feedback), then step()"
-          : "the outputs that got feedback do not depend on any of this optimizer's parameters",
-      calls: [],
-    };
-  }
-
-  /** Remembers `view`'s (variables, feedback) once the step whose details these are is done. */
-  protected rememberLater(details: object, view: ProblemView): void {
-    if (this.settings.memorySize > 0)
-      this.#pending.set(details, memoryEntryOf(view, this.steps + 1, this.settings.valueCharBudget));
   }
 
   /**
-   * Runs one conversation: asks, reads, converts and validates; re-asks with the problems stated
-   * (up to `maxRetries`); gives up with an `error` (and no updates) when no answer is usable.
+   * One conversation about `view` with `prompt`: asks, reads each answer (`parseSuggestion`,
+   * then `prepareUpdates`), re-asks with the problems stated, and returns the proposal — empty,
+   * with `error` and `errorCode`, when no answer was usable. A `TERMINATE` without suggestion
+   * ends it with `terminate`; unknown keys next to valid values are only reported; when an answer
+   * is refused, its valid values are reported as not applied (all or nothing).
+   *
+   * @param view the problem the prompt shows
+   * @param prompt the rendered prompt
+   * @param log records the calls (the proposal's `calls`)
+   * @param request purpose, temperature, sample index and signal of the requests
    */
-  protected async converse(c: Conversation): Promise<ConversationOutcome> {
-    const { maxRetries, jsonMode, maxTokens } = this.settings;
-    const keys = c.view.variables.map((v) => v.key);
+  protected async proposeWith(
+    view: ProblemView,
+    prompt: RenderedPrompt,
+    log: ModelCallLog,
+    request: SuggestionRequest,
+  ): Promise<Proposal & { readonly details: OptoPrimeDetails }> {
+    const outcome = await this.ask<ReadAnswer>({
+      messages: prompt.messages,
+      purpose: request.purpose,
+      read: this.#reader(view),
+      retryMessage,
+      log,
+      request: {
+        ...(this.settings.jsonMode ? { responseFormat: { type: "json" } as const } : {}),
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        sample: request.sample,
+      },
+      signal: request.signal,
+    });
+    const parsed = outcome.value?.parsed;
+    const details = (errorCode: string | undefined): OptoPrimeDetails => ({
+      attempts: outcome.attempts,
+      problems: outcome.problems,
+      notes: parsed?.notes ?? [],
+      ...(parsed?.answer !== undefined ? { answer: parsed.answer } : {}),
+      prompt: prompt.budget,
+      memoryShown: this.settings.memorySize > 0 ? this.#memory.length : 0,
+      ...(errorCode !== undefined ? { errorCode } : {}),
+    });
+    const said = { reasoning: parsed?.reasoning, answer: parsed?.answer };
+    if (!outcome.ok) {
+      const read = outcome.value;
+      const notApplied = [...(read?.updates ?? [])].map(([p, value]) => ({
+        key: view.keyOf(p),
+        value,
+        reason: NOT_APPLIED,
+      }));
+      const failed = this.failedProposal(view, outcome.error, {
+        calls: [...log.calls],
+        rejected: [...(read?.rejected ?? []), ...notApplied],
+        suggestion: parsed?.suggestion ?? {},
+      });
+      return { ...failed, ...said, details: details(failed.errorCode) };
+    }
+    return {
+      updates: outcome.value.updates,
+      keys: keysOf(view),
+      suggestion: outcome.value.parsed.suggestion,
+      rejected: outcome.value.rejected,
+      ...said,
+      terminate: outcome.value.parsed.terminate,
+      calls: [...log.calls],
+      details: details(undefined),
+      view,
+    };
+  }
+
+  /** Reads one answer for `view`: usable values, or the problems to send back. */
+  #reader(view: ProblemView): (text: string) => AnswerReading<ReadAnswer> {
+    const keys = view.variables.map((v) => v.key);
     const known = new Set(keys);
     const aliases: Record<string, string> = {};
-    for (const v of c.view.variables) if (v.node.name !== v.key) aliases[v.node.name] = v.key;
-    const problems: string[][] = [];
-    let messages: readonly ChatMessage[] = c.messages;
-    for (let attempt = 0; ; attempt++) {
-      throwIfCancelled(c.signal);
-      const purpose = attempt === 0 ? c.label : `${c.label} (retry ${attempt})`;
-      const request: GenerateRequest = {
-        messages,
-        ...(jsonMode ? { responseFormat: { type: "json" } as const } : {}),
-        ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
-        ...(maxTokens !== undefined ? { maxTokens } : {}),
-        ...(c.signal !== undefined ? { signal: c.signal } : {}),
-      };
-      this.logMessages(purpose, attempt === 0 ? messages : messages.slice(-1));
-      let text: string;
-      let cutOff: boolean;
-      try {
-        const result = await c.log.generate(c.model, request, purpose);
-        text = result.text;
-        cutOff = result.finishReason === "length";
-      } catch (error) {
-        if (error instanceof CancelledError) throw error;
-        throwIfCancelled(c.signal);
-        const message = `the model call failed: ${describeError(error)}`;
-        this.verboseLog(`[${this.name}] ${purpose}: ${message}`);
-        return {
-          updates: new Map(),
-          rejected: [],
-          parsed: undefined,
-          terminate: false,
-          error: message,
-          ...(rootErrorCode(error) !== undefined ? { errorCode: rootErrorCode(error) } : {}),
-          attempts: attempt,
-          problems,
-        };
-      }
-      this.verboseLog(`[${this.name}] response (${purpose}):\n${text}`);
+    for (const v of view.variables) if (v.node.name !== v.key) aliases[v.node.name] = v.key;
+    return (text) => {
       const parsed = parseSuggestion(text, { keys, aliases });
-      const base = { parsed, attempts: attempt + 1, problems };
-      if (parsed.terminate) return { ...base, updates: new Map(), rejected: [], terminate: true };
-
-      const found: string[] = [];
-      let prepared: { updates: Map<ParameterNode, unknown>; rejected: RejectedChange[] } = {
-        updates: new Map(),
-        rejected: [],
-      };
-      if (Object.keys(parsed.suggestion).length === 0) found.push(...parsed.problems);
-      else {
-        prepared = this.prepareUpdates(c.view, parsed.suggestion);
-        const invalid = prepared.rejected.filter((r) => known.has(r.key));
-        for (const r of invalid) found.push(`${r.key}: ${r.reason}`);
-        // only unknown keys and nothing usable: say so (unknown keys next to good values are just reported)
-        if (invalid.length === 0 && prepared.updates.size === 0)
-          for (const r of prepared.rejected) found.push(`${r.key}: ${r.reason}`);
-      }
-      if (found.length > 0 && cutOff)
-        found.push(
-          "the answer was cut off by the token limit: keep the reasoning short and send the whole JSON",
-        );
-      if (found.length === 0) return { ...base, ...prepared, terminate: false };
-
-      problems.push(found);
-      if (attempt >= maxRetries) {
-        const error = `no usable answer after ${attempt + 1} ${attempt === 0 ? "try" : "tries"}; nothing was changed. Last problems: ${found.join("; ")}`;
-        this.verboseLog(`[${this.name}] ${error}`);
-        const notApplied: RejectedChange[] = [...prepared.updates].map(([p, value]) => ({
-          key: c.view.keyOf(p),
-          value,
-          reason: "not applied: other values of the same answer were invalid",
-        }));
-        return {
-          ...base,
-          updates: new Map(),
-          rejected: [...prepared.rejected, ...notApplied],
-          terminate: false,
-          error,
-        };
-      }
-      messages = [
-        ...messages,
-        { role: "assistant", content: text },
-        { role: "user", content: retryMessage(found) },
-      ];
-    }
-  }
-
-  /** Prints through `log` when `verbose`. */
-  protected verboseLog(message: string): void {
-    if (this.settings.verbose) this.settings.log(message);
-  }
-
-  /** Prints messages about to be sent, when `verbose`. */
-  protected logMessages(purpose: string, messages: readonly ChatMessage[]): void {
-    if (!this.settings.verbose) return;
-    const body = messages.map((m) => `--- ${m.role} ---\n${m.content}`).join("\n");
-    this.settings.log(`[${this.name}] step ${this.steps + 1}, prompt (${purpose}):\n${body}`);
+      const nothing = { parsed, updates: new Map(), rejected: [] };
+      if (parsed.terminate) return { ok: true, value: nothing };
+      if (Object.keys(parsed.suggestion).length === 0)
+        return parsed.problems.length === 0
+          ? { ok: true, value: nothing }
+          : { ok: false, problems: parsed.problems, value: nothing };
+      const value = { parsed, ...this.prepareUpdates(view, parsed.suggestion) };
+      const invalid = value.rejected.filter((r) => known.has(r.key));
+      // unknown keys next to good values are only reported; only unknown keys: say so
+      const refused = invalid.length > 0 || value.updates.size > 0 ? invalid : value.rejected;
+      const problems = refused.map((r) => `${r.key}: ${r.reason}`);
+      return problems.length === 0 ? { ok: true, value } : { ok: false, problems, value };
+    };
   }
 
   /** Prints what the budget cut, when `verbose`. */
@@ -348,11 +317,11 @@ export class OptoPrime extends Optimizer {
       );
   }
 
-  protected override afterStep(report: StepReport): void {
-    const entry = report.details === undefined ? undefined : this.#pending.get(report.details);
-    if (entry === undefined || report.applied.length === 0) return;
-    this.#memory.push(entry);
+  /** Remembers the (variables, feedback) of the problem a step that changed something was made from. */
+  protected override afterStep(report: StepReport, proposal: Proposal): void {
     const max = this.settings.memorySize;
+    if (max === 0 || proposal.view === undefined || report.applied.length === 0) return;
+    this.#memory.push(memoryEntryOf(proposal.view, this.steps, this.settings.valueCharBudget));
     if (this.#memory.length > max) this.#memory.splice(0, this.#memory.length - max);
   }
 
@@ -370,7 +339,34 @@ export class OptoPrime extends Optimizer {
   }
 }
 
-/** Parameter → key in the view, for reports. */
-export function keysOf(view: ProblemView): Map<ParameterNode, string> {
-  return new Map(view.variables.map((v) => [v.node as ParameterNode, v.key]));
-}
+/** OptoPrime's factory and registration under the name `optoprime` (see `optimizerRegistration`). */
+export const optoPrimeRegistration = optimizerRegistration(
+  "optoprime",
+  (parameters, options: OptoPrimeOptions) => new OptoPrime(parameters, options),
+);
+
+/** Name under which `registerOptoPrime` registers OptoPrime (`useOptimizer(c, "optoprime")`). */
+export const OPTOPRIME: string = optoPrimeRegistration.name;
+
+/** Options of `registerOptoPrime`: OptoPrime's options plus whether it becomes the default. */
+export type RegisterOptoPrimeOptions = RegisterWithOptions<OptoPrimeOptions>;
+
+/**
+ * A factory building OptoPrime with `options`; without a `model` option, the model is the
+ * default model of the container the factory is called with, looked up at the first step.
+ */
+export const optoPrimeFactory = optoPrimeRegistration.factory;
+
+/**
+ * Registers OptoPrime in a tsyringe container under the name `optoprime` and, unless
+ * `asDefault: false`, as the container's default optimizer, so training code can write
+ * `createOptimizer(params, container)` and the optimizer is chosen by configuration
+ * (`useOptimizer(container, "optoprime")`, `TRACE_OPTIMIZER=optoprime`).
+ *
+ * @example
+ * const container = createContainer();
+ * registerLanguageModel(container, model);
+ * registerOptoPrime(container, { memorySize: 3 });
+ * const optimizer = createOptimizer(agent.parameters(), container);
+ */
+export const registerOptoPrime = optoPrimeRegistration.register;

@@ -16,7 +16,7 @@ export async function withValues<T>(
   const before: [ParameterNode, unknown][] = [];
   try {
     for (const [parameter, value] of updates) {
-      before.push([parameter, parameter._data]);
+      before.push([parameter, parameter.peek()]);
       parameter.data = value;
     }
     return await fn();

@@ -1,20 +1,39 @@
 import { describe, it } from "@jest/globals";
 import { type ConformanceAdapter, optimizerConformanceChecks } from "@trace-ts/core/testing";
-import { OptoPrime } from "@trace-ts/optoprime";
+import { OptoPrime, OptoPrimeMulti } from "@trace-ts/optoprime";
+
+const suggestion = (values: Readonly<Record<string, unknown>>) =>
+  JSON.stringify({ reasoning: "Following the feedback.", answer: "", suggestion: values });
 
 /**
  * OptoPrime makes one kind of call and reads JSON `{reasoning, answer, suggestion}`. Memory is on
  * so that the state round trip carries real data.
  */
-const adapter: ConformanceAdapter = {
+const optoPrime: ConformanceAdapter = {
   name: "OptoPrime",
   create: (parameters, model, { maxRetries }) =>
     new OptoPrime(parameters, { model, maxRetries, memorySize: 2 }),
-  suggest: (_request, values) =>
-    JSON.stringify({ reasoning: "Following the feedback.", answer: "", suggestion: values }),
+  suggest: (_request, values) => suggestion(values),
   malformed: () => "I am not sure what to change.",
 };
 
-describe("OptoPrime conformance", () => {
-  for (const check of optimizerConformanceChecks(adapter)) it(check.name, check.run);
-});
+/**
+ * OptoPrimeMulti asks two candidates (`candidate 1`, `candidate 2`) and, when they differ, makes
+ * a selection call (`select`), answered with the first candidate.
+ */
+const optoPrimeMulti: ConformanceAdapter = {
+  name: "OptoPrimeMulti",
+  create: (parameters, model, { maxRetries }) =>
+    new OptoPrimeMulti(parameters, { model, maxRetries, memorySize: 2, candidates: 2 }),
+  suggest: (request, values) =>
+    request.purpose?.startsWith("select")
+      ? JSON.stringify({ reasoning: "The first one is fine.", choice: 1 })
+      : suggestion(values),
+  malformed: () => "I am not sure what to change.",
+};
+
+for (const adapter of [optoPrime, optoPrimeMulti]) {
+  describe(`${adapter.name} conformance`, () => {
+    for (const check of optimizerConformanceChecks(adapter)) it(check.name, check.run);
+  });
+}

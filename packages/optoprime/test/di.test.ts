@@ -8,12 +8,23 @@ import {
   optimizerFromEnv,
   type ParameterNode,
   type Proposal,
-  registerModel,
+  registerLanguageModel,
   registerOptimizer,
   useOptimizer,
 } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
-import { OptoPrime, OptoPrimeMulti, registerOptoPrime, registerOptoPrimeMulti } from "@trace-ts/optoprime";
+import {
+  OPTOPRIME,
+  OPTOPRIME_MULTI,
+  OptoPrime,
+  OptoPrimeMulti,
+  optoPrimeFactory,
+  optoPrimeMultiFactory,
+  optoPrimeMultiRegistration,
+  optoPrimeRegistration,
+  registerOptoPrime,
+  registerOptoPrimeMulti,
+} from "@trace-ts/optoprime";
 import { answer } from "./helpers/answers.js";
 
 class NoOp extends Optimizer {
@@ -28,7 +39,7 @@ describe("dependency injection", () => {
     const x = node(1, { trainable: true });
     const container = createContainer();
     const model = new ScriptedModel([answer({ [x.key]: 6 })]);
-    registerModel(container, model);
+    registerLanguageModel(container, model);
     registerOptoPrime(container, { memorySize: 1 });
     const optimizer = createOptimizer([x], container);
     expect(optimizer).toBeInstanceOf(OptoPrime);
@@ -51,14 +62,32 @@ describe("dependency injection", () => {
     expect(createOptimizer([x], container)).toBeInstanceOf(OptoPrimeMulti);
   });
 
+  it("factories build with their options and take the model from the container they are called with", () => {
+    const x = node(1, { trainable: true });
+    const container = createContainer();
+    expect([OPTOPRIME, OPTOPRIME_MULTI]).toEqual(["optoprime", "optoprime-multi"]);
+    expect([optoPrimeRegistration.name, optoPrimeMultiRegistration.name]).toEqual([
+      OPTOPRIME,
+      OPTOPRIME_MULTI,
+    ]);
+    const single = optoPrimeFactory({ memorySize: 2 })([x], container) as OptoPrime;
+    expect(single.constructor).toBe(OptoPrime);
+    expect(single.settings.memorySize).toBe(2);
+    expect(single.settings.container).toBe(container);
+    const multi = optoPrimeMultiFactory({ candidates: 4 })([x], container) as OptoPrimeMulti;
+    expect(multi).toBeInstanceOf(OptoPrimeMulti);
+    expect(multi.settings.candidates).toBe(4);
+    expect(multi.settings.container).toBe(container);
+  });
+
   it("a child container overrides the model without touching the parent", async () => {
     const x = node(1, { trainable: true });
     const parent = createContainer();
     registerOptoPrime(parent);
-    registerModel(parent, new ScriptedModel([answer({ [x.key]: 2 })]));
+    registerLanguageModel(parent, new ScriptedModel([answer({ [x.key]: 2 })]));
     const child = createContainer(parent);
     const childModel = new ScriptedModel([answer({ [x.key]: 3 })]);
-    registerModel(child, childModel);
+    registerLanguageModel(child, childModel);
     const optimizer = createOptimizer([x], child);
     optimizer.backward(ops.add(x, 1), "bigger");
     await optimizer.step();

@@ -1,11 +1,18 @@
 import { describe, expect, it } from "@jest/globals";
-import { CancelledError, type GenerateRequest, InvalidOptionError, node, ops } from "@trace-ts/core";
+import {
+  CancelledError,
+  type GenerateRequest,
+  InvalidOptionError,
+  node,
+  ops,
+  RateLimitError,
+} from "@trace-ts/core";
+import { responseCache, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { OptoPrimeMulti, type OptoPrimeMultiDetails, readChoice, withValues } from "@trace-ts/optoprime";
 import { answer } from "./helpers/answers.js";
 
-const isSelection = (req: GenerateRequest) =>
-  req.messages[0]!.content.startsWith("You review proposed changes");
+const isSelection = (req: GenerateRequest) => req.purpose === "select";
 
 function details(report: { details?: Readonly<Record<string, unknown>> }): OptoPrimeMultiDetails {
   return report.details as OptoPrimeMultiDetails;
@@ -28,6 +35,14 @@ describe("OptoPrimeMulti", () => {
     const report = await opt.step();
     const candidateCalls = model.calls.filter((c) => !isSelection(c.request));
     expect(candidateCalls.map((c) => c.request.temperature).sort()).toEqual([0, 0.5, 1]);
+    // candidate 1 is an ordinary request; the others carry sample indices (kept apart by caches)
+    expect(
+      Object.fromEntries(candidateCalls.map((c) => [c.request.purpose, c.request.sample ?? null])),
+    ).toEqual({
+      "candidate 1": null,
+      "candidate 2": 1,
+      "candidate 3": 2,
+    });
     const select = model.calls.find((c) => isSelection(c.request))!;
     const selectPrompt = select.request.messages[1]!.content;
     expect(selectPrompt).toContain("#Feedback\nFeedback on ");
@@ -172,6 +187,62 @@ describe("OptoPrimeMulti", () => {
     expect(closings).toEqual(["Make the smallest change that could work.", "Try a different approach."]);
   });
 
+  it("candidates with equal prompts and temperatures are not collapsed by a response cache", async () => {
+    const x = node(1, { trainable: true });
+    const scripted = new ScriptedModel((_req, i) => answer({ [x.key]: 10 + i }));
+    const model = wrapModel(scripted, responseCache());
+    const opt = new OptoPrimeMulti([x], {
+      model,
+      candidates: 3,
+      temperatures: [0.7],
+      score: (u) => Number(u.get(x)),
+    });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    expect(scripted.callCount).toBe(3);
+    expect(details(report).candidates.map((c) => c.sameAs)).toEqual([undefined, undefined, undefined]);
+    expect(x.data).toBe(12);
+  });
+
+  it("proposeCandidates(n) asks n candidates at temperatures spread over n, without choosing", async () => {
+    const x = node(1, { trainable: true });
+    const model = multiModel(x.key, 1);
+    const opt = new OptoPrimeMulti([x], { model, candidates: 3 });
+    opt.backward(ops.add(x, 1), "bigger");
+    const proposals = await opt.proposeCandidates(5);
+    expect(proposals.map((p) => p.updates.get(x))).toEqual([10, 15, 20, 25, 30]);
+    expect(model.calls.some((c) => isSelection(c.request))).toBe(false);
+    expect(model.calls.map((c) => c.request.sample ?? 0).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(x.data).toBe(1);
+    expect(opt.settings.candidates).toBe(3);
+    await expect(opt.proposeCandidates(0)).rejects.toThrow(InvalidOptionError);
+  });
+
+  it("a failed step says why in errorCode: UNUSABLE_ANSWER, or the model error's code", async () => {
+    const x = node(1, { trainable: true });
+    const garbage = new OptoPrimeMulti([x], {
+      model: new ScriptedModel(() => "garbage"),
+      candidates: 2,
+      maxRetries: 0,
+    });
+    garbage.backward(ops.add(x, 1), "bigger");
+    const unusable = await garbage.step();
+    expect(unusable.errorCode).toBe("UNUSABLE_ANSWER");
+    expect(details(unusable).errorCode).toBe("UNUSABLE_ANSWER");
+
+    const outage = new OptoPrimeMulti([x], {
+      model: new ScriptedModel((req) =>
+        req.purpose === "candidate 2" ? new RateLimitError("slow down", { provider: "scripted" }) : "garbage",
+      ),
+      candidates: 2,
+      maxRetries: 0,
+    });
+    outage.backward(ops.add(x, 1), "bigger");
+    const failed = await outage.step();
+    expect(failed.errorCode).toBe("LLM_RATE_LIMIT");
+    expect(x.data).toBe(1);
+  });
+
   it("cancellation propagates", async () => {
     const x = node(1, { trainable: true });
     const model = new ScriptedModel(() => answer({ [x.key]: 2 }), { latencyMs: 10_000 });
@@ -187,6 +258,15 @@ describe("OptoPrimeMulti", () => {
   it("checks its options", () => {
     const x = node(1, { trainable: true });
     expect(() => new OptoPrimeMulti([x], { candidates: 0 })).toThrow(InvalidOptionError);
+    expect(() => new OptoPrimeMulti([x], { candidates: 0 })).toThrow(/candidates' must be at least 1/);
+    expect(() => new OptoPrimeMulti([x], { variants: [1] as never })).toThrow(InvalidOptionError);
+    expect(new OptoPrimeMulti([x], { temperatures: [0.3], variants: ["v"] }).settings).toMatchObject({
+      candidates: 3,
+      temperatures: [0.3],
+      variants: ["v"],
+      score: undefined,
+      memorySize: 0,
+    });
     expect(() => new OptoPrimeMulti([x], { temperatures: [] })).toThrow(/temperatures/);
     expect(() => new OptoPrimeMulti([x], { cand: 2 } as never)).toThrow(/not a known option/);
   });

@@ -2,18 +2,19 @@ import { describe, expect, it } from "@jest/globals";
 import {
   CancelledError,
   createContainer,
+  type GenerateRequest,
   graphScope,
   InvalidOptionError,
-  NoDefaultModelError,
+  NoDefaultLanguageModelError,
   node,
   OptimizerStateError,
   ops,
   RateLimitError,
   recordOp,
-  registerModel,
+  registerLanguageModel,
 } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
-import { OptoPrime, type OptoPrimeDetails } from "@trace-ts/optoprime";
+import { OptoPrime, type OptoPrimeDetails, optoPrimeRequestInfo } from "@trace-ts/optoprime";
 import { answer } from "./helpers/answers.js";
 import { codeParameter, runCode } from "./helpers/graphs.js";
 
@@ -70,8 +71,9 @@ describe("OptoPrime.step", () => {
     ]);
     expect(report.reasoning).toBe("because of the feedback");
     expect(report.optimizer).toBe("OptoPrime");
-    expect(report.prompts).toEqual([model.calls[0]!.request.messages]);
-    expect(report.responses).toHaveLength(1);
+    expect(report.calls.map((c) => c.messages)).toEqual([model.calls[0]!.request.messages]);
+    expect(report.calls[0]!.response).toBe(model.calls[0]!.result!.text);
+    expect(model.calls[0]!.request.purpose).toBe("propose");
     expect(report.usage.calls).toBe(1);
     expect(details(report).attempts).toBe(1);
     expect(model.calls[0]!.request.responseFormat).toEqual({ type: "json" });
@@ -105,6 +107,21 @@ describe("OptoPrime.step", () => {
     expect(request.temperature).toBe(0.3);
     expect(request.maxTokens).toBe(500);
     expect(request.responseFormat).toBeUndefined();
+  });
+
+  it("propose({ sample }) passes the sample index on to every request, re-asks included", async () => {
+    const n = node(1, { trainable: true });
+    const model = new ScriptedModel(["nonsense", answer({ [n.key]: 2 }), answer({ [n.key]: 3 })]);
+    const opt = new OptoPrime([n], { model });
+    opt.backward(ops.add(n, 1), "bigger");
+    const proposal = await opt.propose({ sample: 3 });
+    expect(proposal.updates.get(n)).toBe(2);
+    await opt.propose();
+    expect(model.calls.map((c) => [c.request.purpose, c.request.sample ?? null])).toEqual([
+      ["propose", 3],
+      ["propose (retry 1)", 3],
+      ["propose", null],
+    ]);
   });
 
   it("propose() changes nothing", async () => {
@@ -150,8 +167,10 @@ describe("OptoPrime.step", () => {
     expect(n.data).toBe(1);
     expect(report.applied).toEqual([]);
     expect(report.error).toMatch(
-      /^no usable answer after 3 tries; nothing was changed\. Last problems: __code\d+: /,
+      /^OptoPrime propose: no usable answer after 3 tries; nothing was changed\. Last problems: __code\d+: /,
     );
+    expect(report.errorCode).toBe("UNUSABLE_ANSWER");
+    expect(details(report).errorCode).toBe("UNUSABLE_ANSWER");
     expect(report.rejected.map((r) => [r.key, r.reason.slice(0, 20)])).toEqual([
       [code.key, expect.any(String)],
       [n.key, "not applied: other v"],
@@ -344,7 +363,8 @@ describe("model errors and cancellation", () => {
     const opt = new OptoPrime([n], { model });
     opt.backward(ops.add(n, 1), "bigger");
     const report = await opt.step();
-    expect(report.error).toBe("the model call failed: RateLimitError: slow down");
+    expect(report.error).toMatch(/^OptoPrime propose: the model call failed: RateLimitError: slow down\. /);
+    expect(report.errorCode).toBe("LLM_RATE_LIMIT");
     expect(details(report).errorCode).toBe("LLM_RATE_LIMIT");
     expect(report.calls[0]!.error).toMatch(/RateLimitError/);
     expect(report.applied).toEqual([]);
@@ -386,9 +406,9 @@ describe("configuration", () => {
     const container = createContainer();
     const opt = new OptoPrime([n], { container });
     opt.backward(ops.add(n, 1), "bigger");
-    await expect(opt.step()).rejects.toBeInstanceOf(NoDefaultModelError);
+    await expect(opt.step()).rejects.toBeInstanceOf(NoDefaultLanguageModelError);
     const model = new ScriptedModel([answer({ [n.key]: 5 })]);
-    registerModel(container, model);
+    registerLanguageModel(container, model);
     await opt.step();
     expect(n.data).toBe(5);
   });
@@ -403,11 +423,28 @@ describe("configuration", () => {
 
   it("rejects unknown and out-of-range options", () => {
     const n = node(1, { trainable: true });
+    expect(() => new OptoPrime([n], { memorySize: -1 })).toThrow(/memorySize' must be at least 0/);
+    expect(() => new OptoPrime([n], { promptTokenBudget: 50 })).toThrow(InvalidOptionError);
     expect(() => new OptoPrime([n], { memmorySize: 2 } as never)).toThrow(InvalidOptionError);
     expect(() => new OptoPrime([n], { maxRetries: -1 })).toThrow(/maxRetries' must be at least 0/);
     expect(() => new OptoPrime([n], { valueCharBudget: 0 })).toThrow(InvalidOptionError);
     expect(() => new OptoPrime([n], { objective: " " })).toThrow(/must not be empty/);
     expect(() => new OptoPrime([n], { model: {} as never })).toThrow(/LanguageModel/);
+  });
+
+  it("exposes the resolved options as settings", () => {
+    const n = node(1, { trainable: true });
+    const opt = new OptoPrime([n], { memorySize: 2, temperature: 0.5 });
+    expect(opt.settings).toMatchObject({
+      memorySize: 2,
+      temperature: 0.5,
+      maxRetries: 2,
+      valueCharBudget: 2000,
+      promptTokenBudget: 32_000,
+      jsonMode: true,
+      verbose: false,
+    });
+    expect(opt.settings.objective).toMatch(/^Change the values in #Variables/);
   });
 
   it("verbose prints the prompt and the response to log; quiet prints nothing", async () => {
@@ -417,9 +454,7 @@ describe("configuration", () => {
     const loud = new OptoPrime([n], { model, verbose: true, log: (m) => lines.push(m) });
     loud.backward(ops.add(n, 1), "bigger");
     await loud.step();
-    expect(lines[0]).toMatch(
-      /^\[OptoPrime\] step 1, prompt \(propose\):\n--- system ---\nYou improve a program/,
-    );
+    expect(lines[0]).toMatch(/^\[OptoPrime\] prompt \(propose\):\n--- system ---\nYou improve a program/);
     expect(lines[0]).toContain("--- user ---\n#Instruction");
     expect(lines[1]).toBe(`[OptoPrime] response (propose):\n${answer({ [n.key]: 2 })}`);
     const quiet: string[] = [];
@@ -439,5 +474,42 @@ describe("configuration", () => {
     opt.backward(out, "bigger");
     const report = await opt.step();
     expect(report.applied.map((a) => a.key)).toEqual(["x0"]);
+  });
+});
+
+describe("optoPrimeRequestInfo", () => {
+  const request = (purpose?: string): GenerateRequest => ({
+    messages: [{ role: "user", content: "x" }],
+    ...(purpose === undefined ? {} : { purpose }),
+  });
+  it("reads the purpose, re-asks included, and ignores other optimizers' requests", () => {
+    expect(
+      ["propose", "propose (retry 2)", "candidate 3", "candidate 1 (retry 1)", "select"].map((p) =>
+        optoPrimeRequestInfo(request(p)),
+      ),
+    ).toEqual([
+      { kind: "propose", retry: 0 },
+      { kind: "propose", retry: 2 },
+      { kind: "candidate", index: 3, retry: 0 },
+      { kind: "candidate", index: 1, retry: 1 },
+      { kind: "select", retry: 0 },
+    ]);
+    expect(
+      [undefined, "propose solution", "gradient a0 -> b0", "proposer"].map((p) =>
+        optoPrimeRequestInfo(request(p)),
+      ),
+    ).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it("matches what OptoPrime actually sends", async () => {
+    const x = node(1, { trainable: true, name: "x" });
+    const model = new ScriptedModel(["not json", JSON.stringify({ suggestion: { [x.key]: 2 } })]);
+    const optimizer = new OptoPrime([x], { model });
+    optimizer.backward(ops.add(x, 1), "bigger");
+    await optimizer.step();
+    expect(model.calls.map((c) => optoPrimeRequestInfo(c.request))).toEqual([
+      { kind: "propose", retry: 0 },
+      { kind: "propose", retry: 1 },
+    ]);
   });
 });

@@ -167,7 +167,7 @@ describe("readChoice does work linear in the answer", () => {
 
     const x = node(1, { trainable: true, name: "x" });
     const model = new ScriptedModel((req) => {
-      if (req.messages[0]!.content.startsWith("You review proposed changes")) {
+      if (req.purpose === "select") {
         return `{"choice": 2}${" ".repeat(MB)}`;
       }
       return answer({ [x.key]: 10 + (req.temperature ?? 0) * 20 });

@@ -1,17 +1,15 @@
 import {
   feedbackToText,
-  type LanguageModel,
-  type ModelCallLog,
   type Node,
+  type ParameterNode,
   type ProblemEntry,
   type ProblemView,
   type RejectedChange,
   TraceError,
 } from "@trace-ts/core";
+import type { AnswerReading, AskOutcome, OptimizerAsk } from "@trace-ts/core/optimizer";
 import type { LimitFunction } from "p-limit";
-import { type Answer, askUntilUsable, type ParsedAnswer, type Question } from "./ask.js";
-import { UnusableAnswerError } from "./errors.js";
-import type { ResolvedTextGradOptions } from "./options.js";
+import type { TextGradSettings } from "./options.js";
 import { extractNewValue } from "./parse.js";
 import type { GradientEdge, TextGradPlan } from "./plan.js";
 import {
@@ -23,30 +21,43 @@ import {
   updateRetryMessage,
 } from "./prompts.js";
 
+/** What a call of the backward pass says; the optimizer fills in the rest (model, log, signal, …). */
+export type BackwardQuestion<T> = Pick<OptimizerAsk<T>, "purpose" | "messages" | "read" | "retryMessage">;
+
+/** Runs one conversation with the optimizer's shared loop (`ModelOptimizer.ask`). */
+export type BackwardAsk = <T>(question: BackwardQuestion<T>) => Promise<AskOutcome<T>>;
+
+/** A converted, validated value, or undefined when it equals the current value. */
+export type PreparedUpdate = { readonly value: unknown } | undefined;
+
 /** A usable new value for one variable. */
 export interface VariableAnswer {
   /** The variable. */
-  readonly variable: ProblemEntry;
+  readonly variable: ProblemEntry<ParameterNode>;
   /** The value as the model wrote it (text between the tags). */
   readonly raw: string;
   /** The model's reasoning before the tags. */
   readonly reasoning: string;
   /** The converted, validated value, or undefined when it equals the current value. */
-  readonly update: { readonly value: unknown } | undefined;
+  readonly update: PreparedUpdate;
 }
 
 /** Everything the caller provides to run one backward pass. */
 export interface BackwardRunContext {
+  /** The calls to make. */
   readonly plan: TextGradPlan;
+  /** The problem the plan was made from. */
   readonly view: ProblemView;
-  readonly model: LanguageModel;
-  readonly log: ModelCallLog;
+  /** Asks one question; its signal must be `controller.signal`. */
+  readonly ask: BackwardAsk;
+  /** Bounds the calls in flight. */
   readonly limit: LimitFunction;
-  readonly options: ResolvedTextGradOptions;
+  /** Objective and value budget of the prompts. */
+  readonly settings: TextGradSettings;
   /** Aborted on the first failure so that the remaining calls stop early. */
   readonly controller: AbortController;
   /** Converts and validates a suggested value (the optimizer's `prepareUpdates`). */
-  prepare(variable: ProblemEntry, raw: string): ParsedAnswer<{ readonly value: unknown } | undefined>;
+  prepare(variable: ProblemEntry<ParameterNode>, raw: string): AnswerReading<PreparedUpdate>;
 }
 
 const NO_FEEDBACK = "(no feedback reached this value)";
@@ -69,7 +80,7 @@ export class BackwardRun {
   firstError: unknown;
   #failed = false;
 
-  /** @param ctx plan, view, model, log, limiter, options and the abort controller */
+  /** @param ctx plan, view, ask, limiter, settings and the abort controller */
   constructor(ctx: BackwardRunContext) {
     this.#ctx = ctx;
   }
@@ -86,35 +97,30 @@ export class BackwardRun {
     return Promise.all(this.#ctx.plan.variables.map((v) => this.#track(this.#update(v))));
   }
 
-  async #update(variable: ProblemEntry): Promise<VariableAnswer> {
+  async #update(variable: ProblemEntry<ParameterNode>): Promise<VariableAnswer> {
     const gradient = await this.#gradientOf(variable.node);
-    try {
-      return await this.#askUpdate(variable, gradient);
-    } catch (error) {
-      if (error instanceof UnusableAnswerError && error.value !== undefined) {
-        this.rejected.push({ key: variable.key, value: error.value, reason: error.problem });
-      }
-      throw error;
-    }
-  }
-
-  async #askUpdate(variable: ProblemEntry, gradient: string): Promise<VariableAnswer> {
-    const { options } = this.#ctx;
-    const answer = await this.#ask(`update ${variable.key}`, {
-      messages: updatePrompt(variable, gradient, options.objective),
-      parse: (text) => {
-        const extracted = extractNewValue(text);
-        if (!extracted.ok) return extracted;
-        const prepared = this.#ctx.prepare(variable, extracted.value);
-        if (!prepared.ok) return { ok: false, problem: prepared.problem, value: extracted.value };
-        return {
-          ok: true,
-          value: { raw: extracted.value, reasoning: extracted.reasoning, update: prepared.value },
-        };
+    return this.#ask(
+      {
+        purpose: `update ${variable.key}`,
+        messages: updatePrompt(variable, gradient, this.#ctx.settings.objective),
+        read: (text): AnswerReading<VariableAnswer> => {
+          const extracted = extractNewValue(text);
+          if (!extracted.ok) return { ok: false, problems: [extracted.problem] };
+          const { value: raw, reasoning } = extracted;
+          const prepared = this.#ctx.prepare(variable, raw);
+          if (!prepared.ok)
+            return {
+              ok: false,
+              problems: prepared.problems,
+              value: { variable, raw, reasoning, update: undefined },
+            };
+          return { ok: true, value: { variable, raw, reasoning, update: prepared.value } };
+        },
+        retryMessage: (problems) => updateRetryMessage(variable.key, problems, variable.type),
       },
-      retryMessage: (problem) => updateRetryMessage(variable.key, problem, variable.type),
-    });
-    return { variable, ...answer.value };
+      (last, problems) =>
+        this.rejected.push({ key: variable.key, value: last.raw, reason: problems.join("; ") }),
+    );
   }
 
   /** The gradient promise of a node of the plan (made by `updateAll`, children first). */
@@ -130,7 +136,7 @@ export class BackwardRun {
   }
 
   async #computeGradient(node: Node): Promise<string> {
-    const { plan, view, options } = this.#ctx;
+    const { plan, view, settings } = this.#ctx;
     const inbox = plan.inbox.get(node);
     const key = view.keyOf(node);
     const pending: Promise<GradientSource>[] = [];
@@ -145,52 +151,53 @@ export class BackwardRun {
     if (sources.length === 0) gradient = NO_FEEDBACK;
     else if (sources.length === 1) gradient = sources[0]!.text;
     else {
-      const answer = await this.#ask(`combine ${key}`, {
-        messages: combinePrompt(key, node, sources, options.objective, options.valueCharBudget),
-        parse: nonEmpty,
+      gradient = await this.#ask({
+        purpose: `combine ${key}`,
+        messages: combinePrompt(key, node, sources, settings.objective, settings.valueCharBudget),
+        read: nonEmpty,
         retryMessage: emptyRetryMessage,
       });
-      gradient = answer.value;
     }
     this.gradients.set(node, gradient);
     return gradient;
   }
 
   #edgeGradient(edge: GradientEdge): Promise<string> {
-    const { view, options } = this.#ctx;
+    const { view, settings } = this.#ctx;
     return this.#track(
-      this.#gradientOf(edge.child).then(async (childGradient) => {
-        const answer = await this.#ask(`gradient ${edge.childKey} -> ${edge.parentKey}`, {
+      this.#gradientOf(edge.child).then((childGradient) =>
+        this.#ask({
+          purpose: `gradient ${edge.childKey} -> ${edge.parentKey}`,
           messages: gradientPrompt(
             edge,
             childGradient,
-            options.objective,
+            settings.objective,
             view.keyOf,
-            options.valueCharBudget,
+            settings.valueCharBudget,
           ),
-          parse: nonEmpty,
+          read: nonEmpty,
           retryMessage: emptyRetryMessage,
-        });
-        return answer.value;
-      }),
+        }),
+      ),
     );
   }
 
-  /** One limited model question with re-asks; failures abort the run. */
-  #ask<T>(purpose: string, q: Pick<Question<T>, "messages" | "parse" | "retryMessage">): Promise<Answer<T>> {
-    const { model, log, limit, options, controller } = this.#ctx;
+  /**
+   * One limited model question with re-asks; a failure aborts the run and rejects with its error
+   * (`UnusableAnswerError`, `ModelCallFailedError` or `CancelledError`). `refused` receives what
+   * was read from the last refused answer, if anything.
+   */
+  #ask<T>(
+    question: BackwardQuestion<T>,
+    refused?: (last: T, problems: readonly string[]) => void,
+  ): Promise<T> {
     // the failure is recorded inside the limited task, before the limiter starts the next one
-    return limit(async () => {
+    return this.#ctx.limit(async () => {
       try {
-        return await askUntilUsable<T>({
-          ...q,
-          log,
-          model,
-          purpose,
-          signal: controller.signal,
-          maxRetries: options.maxRetries,
-          temperature: options.temperature,
-        });
+        const outcome = await this.#ctx.ask(question);
+        if (outcome.ok) return outcome.value;
+        if (outcome.value !== undefined) refused?.(outcome.value, outcome.problems.at(-1) ?? []);
+        throw outcome.error;
       } catch (error) {
         this.#fail(error);
         throw error;
@@ -216,7 +223,7 @@ export class BackwardRun {
   }
 }
 
-function nonEmpty(text: string): ParsedAnswer<string> {
+function nonEmpty(text: string): AnswerReading<string> {
   const trimmed = text.trim();
-  return trimmed === "" ? { ok: false, problem: "the answer was empty" } : { ok: true, value: trimmed };
+  return trimmed === "" ? { ok: false, problems: ["the answer was empty"] } : { ok: true, value: trimmed };
 }

@@ -2,8 +2,7 @@
  * @trace-ts/textgrad — a TextGrad-style optimizer for trace-ts: textual gradients per edge of the
  * graph, merged per node, then one rewrite per parameter.
  */
-export { ModelCallFailedError, UnusableAnswerError } from "./errors.js";
-export { DEFAULT_OBJECTIVE, type ResolvedTextGradOptions, type TextGradOptions } from "./options.js";
+export { DEFAULT_OBJECTIVE, type TextGradOptions, type TextGradSettings } from "./options.js";
 export {
   DEFAULT_MAX_ANSWER_CHARS,
   type ExtractedValue,

@@ -1,4 +1,4 @@
-import { hasNameAt, skipSpace, stripFence } from "@trace-ts/core";
+import { hasNameAt, skipSpace, stripFence } from "@trace-ts/core/optimizer";
 /**
  * Reading the new value out of an update answer. The answer is untrusted input: it is read in one
  * pass (no regular expression searched again from every tag), so the work is linear in its length,

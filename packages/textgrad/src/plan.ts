@@ -1,4 +1,11 @@
-import type { MessageNode, Node, OutputFeedback, ProblemEntry, ProblemView } from "@trace-ts/core";
+import type {
+  MessageNode,
+  Node,
+  OutputFeedback,
+  ParameterNode,
+  ProblemEntry,
+  ProblemView,
+} from "@trace-ts/core";
 import { MessageNode as MessageNodeClass } from "@trace-ts/core";
 
 /** One edge of the backward pass: the model explains how `parent` should change to improve `child`. */
@@ -35,7 +42,7 @@ export interface TextGradPlan {
   /** Nodes receiving two or more gradients: each costs one combining call. */
   readonly combined: readonly Node[];
   /** The variables to update: one update call each. */
-  readonly variables: readonly ProblemEntry[];
+  readonly variables: readonly ProblemEntry<ParameterNode>[];
   /** `edges.length + combined.length + variables.length`. */
   readonly calls: number;
 }

@@ -1,7 +1,6 @@
 import {
   type ChatMessage,
   ExceptionNode,
-  formatValue,
   MessageNode,
   type Node,
   ParameterNode,
@@ -9,6 +8,7 @@ import {
   type ValueType,
   valueTypeOf,
 } from "@trace-ts/core";
+import { formatValue } from "@trace-ts/core/optimizer";
 import type { GradientEdge } from "./plan.js";
 
 /** Opening tag of the new value in an update answer. */
@@ -16,8 +16,8 @@ export const NEW_VALUE_OPEN = "<new_value>";
 /** Closing tag of the new value in an update answer. */
 export const NEW_VALUE_CLOSE = "</new_value>";
 
-/** First-line titles of the three kinds of prompts (see `textGradRequestInfo`). */
-export const TITLES = {
+/** First-line titles of the three kinds of prompts. */
+const TITLES = {
   gradient: "# Gradient for",
   combine: "# Combining feedback for",
   update: "# Update for",
@@ -105,7 +105,7 @@ export function gradientPrompt(
     const constraint =
       input instanceof ParameterNode && input.constraint ? `\n  constraint: ${input.constraint}` : "";
     inputLines.push(
-      `- ${name} = ${label(keyOf(input), input)}${marker}${constraint}\n${indent(formatValue(input._data, valueChars))}`,
+      `- ${name} = ${label(keyOf(input), input)}${marker}${constraint}\n${indent(formatValue(input.peek(), valueChars))}`,
     );
   }
   const outputTitle =
@@ -118,7 +118,7 @@ export function gradientPrompt(
       `${childKey} = ${child.op}(${args})${child.description.trim() ? `\n${child.description.trim()}` : ""}`,
     ),
     section("Inputs", inputLines.join("\n")),
-    section(outputTitle, formatValue(child._data, valueChars)),
+    section(outputTitle, formatValue(child.peek(), valueChars)),
     section(`Feedback on ${childKey}`, gradient),
     section(
       "Your task",
@@ -151,7 +151,7 @@ export function combinePrompt(
   const user = [
     `${TITLES.combine} ${key}`,
     section("Objective", objective),
-    section("Value", `${label(key, node)}\n${indent(formatValue(node._data, valueChars))}`),
+    section("Value", `${label(key, node)}\n${indent(formatValue(node.peek(), valueChars))}`),
     section(`Feedback received (${sources.length})`, parts),
     section("Your task", `Merge the feedback above into one piece of feedback about ${key}.`),
   ].join("\n\n");
@@ -197,9 +197,9 @@ export function updatePrompt(variable: ProblemEntry, gradient: string, objective
 }
 
 /** Follow-up message after an update answer that could not be used. */
-export function updateRetryMessage(key: string, problem: string, type: ValueType): string {
+export function updateRetryMessage(key: string, problems: readonly string[], type: ValueType): string {
   return [
-    `Your answer could not be used as the new value of ${key}: ${problem}`,
+    `Your answer could not be used as the new value of ${key}: ${problems.join("; ")}`,
     formatRule(type),
     `Answer again, ending with the complete new value between ${NEW_VALUE_OPEN} and ${NEW_VALUE_CLOSE}.`,
   ].join("\n");

@@ -1,4 +1,5 @@
-import { type DependencyContainer, registerOptimizer } from "@trace-ts/core";
+import type { DependencyContainer } from "@trace-ts/core";
+import { optimizerRegistration, type RegisterWithOptions } from "@trace-ts/core/optimizer";
 import type { TextGradOptions } from "./options.js";
 import { TextGrad } from "./textgrad.js";
 
@@ -6,10 +7,12 @@ import { TextGrad } from "./textgrad.js";
 export const TEXTGRAD_NAME = "textgrad";
 
 /** Options of `registerTextGrad`: the optimizer's options plus whether it becomes the default. */
-export interface RegisterTextGradOptions extends TextGradOptions {
-  /** Also make it the container's default optimizer (default true). */
-  readonly asDefault?: boolean;
-}
+export type RegisterTextGradOptions = RegisterWithOptions<TextGradOptions>;
+
+const registration = optimizerRegistration(
+  TEXTGRAD_NAME,
+  (parameters, options: TextGradOptions) => new TextGrad(parameters, options),
+);
 
 /**
  * Registers TextGrad in `container` under the name `textgrad` (and, unless `asDefault: false`, as
@@ -20,7 +23,7 @@ export interface RegisterTextGradOptions extends TextGradOptions {
  *
  * @example
  * const container = createContainer();
- * registerModel(container, model);
+ * registerLanguageModel(container, model);
  * registerTextGrad(container, { objective: "Answer in one sentence." });
  * const optimizer = createOptimizer(agent.parameters(), container);
  */
@@ -28,11 +31,5 @@ export function registerTextGrad(
   container: DependencyContainer,
   options: RegisterTextGradOptions = {},
 ): DependencyContainer {
-  const { asDefault, ...optimizerOptions } = options;
-  return registerOptimizer(
-    container,
-    (parameters, from) =>
-      new TextGrad(parameters, { ...optimizerOptions, container: optimizerOptions.container ?? from }),
-    { name: TEXTGRAD_NAME, asDefault: asDefault ?? true },
-  );
+  return registration.register(container, options);
 }

@@ -1,5 +1,4 @@
 import type { GenerateRequest } from "@trace-ts/core";
-import { TITLES } from "./prompts.js";
 
 /** What a TextGrad model request asks for (see `textGradRequestInfo`). */
 export type TextGradRequestInfo =
@@ -25,22 +24,16 @@ export type TextGradRequestInfo =
     };
 
 /**
- * Tells which TextGrad call a request is, from the title line of its first user message; for
- * scripting test models (`ScriptedModel`) and for logs. Re-asks carry the original message, so
- * they are recognized too. Returns undefined for requests TextGrad did not make.
+ * Tells which TextGrad call a request is, from its `purpose` (`gradient <child> -> <parent>`,
+ * `combine <key>`, `update <key>`, with ` (retry N)` on re-asks); for scripting test models
+ * (`ScriptedModel`) and for logs. Returns undefined for requests without a TextGrad purpose.
  */
 export function textGradRequestInfo(request: GenerateRequest): TextGradRequestInfo | undefined {
-  const first = request.messages.find((m) => m.role === "user")?.content ?? "";
-  const title = first.split("\n", 1)[0]!.trim();
-  if (title.startsWith(`${TITLES.gradient} `)) {
-    const m = /^(\S+) through (\S+)$/.exec(title.slice(TITLES.gradient.length + 1));
-    return m ? { kind: "gradient", parent: m[1]!, child: m[2]! } : undefined;
-  }
-  if (title.startsWith(`${TITLES.combine} `)) {
-    return { kind: "combine", key: title.slice(TITLES.combine.length + 1).trim() };
-  }
-  if (title.startsWith(`${TITLES.update} `)) {
-    return { kind: "update", key: title.slice(TITLES.update.length + 1).trim() };
-  }
+  const purpose = request.purpose?.replace(/ \(retry \d+\)$/, "");
+  if (purpose === undefined) return undefined;
+  const gradient = /^gradient (.+) -> (.+)$/.exec(purpose);
+  if (gradient) return { kind: "gradient", child: gradient[1]!, parent: gradient[2]! };
+  const keyed = /^(combine|update) (.+)$/.exec(purpose);
+  if (keyed) return { kind: keyed[1] as "combine" | "update", key: keyed[2]! };
   return undefined;
 }

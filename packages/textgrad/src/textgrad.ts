@@ -1,25 +1,25 @@
 import {
   CancelledError,
-  cancelledFrom,
-  getDefaultModel,
-  type LanguageModel,
   type ModelCall,
-  ModelCallLog,
-  Optimizer,
+  ModelCallFailedError,
   type ParameterNode,
   type ProblemEntry,
   type ProblemView,
   type Proposal,
-  type RejectedChange,
-  rootErrorCode,
-  rootTraceContainer,
   type StepOptions,
+  UnusableAnswerError,
 } from "@trace-ts/core";
+import { cancelledFrom } from "@trace-ts/core/llm";
+import { type AnswerReading, keysOf, ModelOptimizer } from "@trace-ts/core/optimizer";
 import pLimit from "p-limit";
-import type { ParsedAnswer } from "./ask.js";
-import { BackwardRun, type VariableAnswer } from "./backward-run.js";
-import { ModelCallFailedError, UnusableAnswerError } from "./errors.js";
-import { type ResolvedTextGradOptions, resolveTextGradOptions, type TextGradOptions } from "./options.js";
+import { BackwardRun, type PreparedUpdate, type VariableAnswer } from "./backward-run.js";
+import {
+  DEFAULT_OBJECTIVE,
+  resolveTextGradSettings,
+  TEXTGRAD_OPTION_SCHEMA,
+  type TextGradOptions,
+  type TextGradSettings,
+} from "./options.js";
 import { planTextGrad, type TextGradPlan } from "./plan.js";
 
 /** `details` of a TextGrad step report. */
@@ -72,24 +72,23 @@ export type TextGradDetails = {
  * const report = await optimizer.step();
  * console.log(report.details?.modelCalls, formatChanges(report.applied));
  */
-export class TextGrad extends Optimizer {
+export class TextGrad extends ModelOptimizer<TextGradSettings> {
+  /** The options `TextGrad` accepts: the shared ones plus `concurrency`. */
+  static override readonly optionSchema = TEXTGRAD_OPTION_SCHEMA;
   /** `TextGrad`. */
   readonly name = "TextGrad";
-  readonly #options: ResolvedTextGradOptions;
 
   /**
    * @param parameters the trainable parameters
    * @param options model (default: the container's default model), objective, concurrency,
-   *   re-asks, value budget, temperature, propagator
+   *   re-asks, value budget, temperature, token limit, verbosity, propagator
+   * @throws InvalidOptionError for unknown or invalid options (e.g. `concurrency` below 1, an
+   *   empty `objective`)
    */
   constructor(parameters: Iterable<ParameterNode>, options: TextGradOptions = {}) {
-    super(parameters, options);
-    this.#options = resolveTextGradOptions(options);
-  }
-
-  /** The options in effect (defaults filled in). */
-  get options(): ResolvedTextGradOptions {
-    return this.#options;
+    super(parameters, options, { objective: DEFAULT_OBJECTIVE }, (shared, where) =>
+      resolveTextGradSettings(shared, where, options),
+    );
   }
 
   /** The backward pass the next `step()` would run on the current feedback (no model call). */
@@ -97,28 +96,30 @@ export class TextGrad extends Optimizer {
     return planTextGrad(this.problem());
   }
 
-  /** Computes the textual gradients and asks for new values, without changing any parameter. */
+  /**
+   * Computes the textual gradients and asks for new values, without changing any parameter.
+   * `options.sample` is sent with every request of the step (see `proposeCandidates`).
+   */
   async propose(options: StepOptions = {}): Promise<Proposal> {
-    const model = this.#model();
+    const model = this.languageModel();
     const external = options.signal;
     if (external?.aborted) throw cancelledFrom(external);
     const view = this.problem();
     const plan = planTextGrad(view);
-    const keys = new Map(view.variables.map((v) => [v.node as ParameterNode, v.key]));
     if (plan.variables.length === 0) {
-      return failed(keys, [], [], details(plan, [], this.#options, new Map()), NO_FEEDBACK);
+      return { ...this.noFeedbackProposal(view), details: details(plan, [], this.settings, new Map()) };
     }
-    const log = new ModelCallLog();
+    const log = this.newCallLog();
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(external?.reason);
     external?.addEventListener("abort", onAbort, { once: true });
+    const request = options.sample !== undefined ? { request: { sample: options.sample } } : {};
     const run = new BackwardRun({
       plan,
       view,
-      model,
-      log,
-      limit: pLimit(this.#options.concurrency),
-      options: this.#options,
+      ask: (question) => this.ask({ ...question, model, log, signal: controller.signal, ...request }),
+      limit: pLimit(this.settings.concurrency),
+      settings: this.settings,
       controller,
       prepare: (variable, raw) => this.#prepare(view, variable, raw),
     });
@@ -132,12 +133,12 @@ export class TextGrad extends Optimizer {
       external?.removeEventListener("abort", onAbort);
     }
     const gradients = new Map([...run.gradients].map(([node, text]) => [view.keyOf(node), text]));
-    const info = details(plan, log.calls, this.#options, gradients);
+    const info = details(plan, log.calls, this.settings, gradients);
     if (answers === undefined) {
       const error = run.firstError;
       if (external?.aborted) throw error instanceof CancelledError ? error : cancelledFrom(external);
       if (error instanceof UnusableAnswerError || error instanceof ModelCallFailedError) {
-        return failed(keys, log.calls, run.rejected, info, error.message, rootErrorCode(error));
+        return this.failedProposal(view, error, { calls: log.calls, rejected: run.rejected, details: info });
       }
       throw error;
     }
@@ -147,44 +148,40 @@ export class TextGrad extends Optimizer {
     for (const a of answers) {
       suggestion[a.variable.key] = a.raw;
       if (a.reasoning) reasoning.push(`${a.variable.key}: ${a.reasoning}`);
-      if (a.update !== undefined) updates.set(a.variable.node as ParameterNode, a.update.value);
+      if (a.update !== undefined) updates.set(a.variable.node, a.update.value);
     }
     return {
       updates,
-      keys,
+      keys: keysOf(view),
       suggestion,
       rejected: [],
       reasoning: reasoning.length > 0 ? reasoning.join("\n\n") : undefined,
       terminate: false,
       calls: log.calls,
       details: info,
+      view,
     };
   }
 
   /** Converts one suggested value with the shared conversion and validation of `Optimizer`. */
   #prepare(
     view: ProblemView,
-    variable: ProblemEntry,
+    variable: ProblemEntry<ParameterNode>,
     raw: string,
-  ): ParsedAnswer<{ readonly value: unknown } | undefined> {
+  ): AnswerReading<PreparedUpdate> {
     const { updates, rejected } = this.prepareUpdates(view, { [variable.key]: raw });
-    if (rejected.length > 0) return { ok: false, problem: rejected[0]!.reason, value: raw };
-    const node = variable.node as ParameterNode;
-    return { ok: true, value: updates.has(node) ? { value: updates.get(node) } : undefined };
-  }
-
-  #model(): LanguageModel {
-    return this.#options.model ?? getDefaultModel(this.#options.container ?? rootTraceContainer());
+    if (rejected.length > 0) return { ok: false, problems: [rejected[0]!.reason] };
+    return {
+      ok: true,
+      value: updates.has(variable.node) ? { value: updates.get(variable.node) } : undefined,
+    };
   }
 }
-
-const NO_FEEDBACK =
-  "no feedback reached any of the parameters: call optimizer.backward(output, feedback) after running the program and before step()";
 
 function details(
   plan: TextGradPlan,
   calls: readonly ModelCall[],
-  options: ResolvedTextGradOptions,
+  settings: TextGradSettings,
   gradients: ReadonlyMap<string, string>,
 ): TextGradDetails {
   return {
@@ -196,28 +193,7 @@ function details(
       total: plan.calls,
     },
     retries: calls.filter((c) => c.purpose.includes("(retry ")).length,
-    concurrency: options.concurrency,
+    concurrency: settings.concurrency,
     gradients: Object.fromEntries(gradients),
-  };
-}
-
-function failed(
-  keys: ReadonlyMap<ParameterNode, string>,
-  calls: readonly ModelCall[],
-  rejected: readonly RejectedChange[],
-  info: TextGradDetails,
-  error: string,
-  errorCode?: string,
-): Proposal {
-  return {
-    updates: new Map(),
-    keys,
-    suggestion: {},
-    rejected,
-    terminate: false,
-    error,
-    errorCode,
-    calls,
-    details: info,
   };
 }

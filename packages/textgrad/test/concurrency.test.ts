@@ -1,5 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
-import { CancelledError, fmt, graphScope, node, ops, type ParameterNode } from "@trace-ts/core";
+import {
+  CancelledError,
+  fmt,
+  graphScope,
+  node,
+  ops,
+  type ParameterNode,
+  ProviderError,
+} from "@trace-ts/core";
 import { type ScriptedCall, ScriptedModel } from "@trace-ts/core/testing";
 import { TextGrad, type TextGradDetails, textGradRequestInfo } from "@trace-ts/textgrad";
 
@@ -137,6 +145,42 @@ describe("TextGrad concurrency", () => {
     setTimeout(() => controller.abort(), 10);
     await expect(optimizer.step({ signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
     expect(model.activeCalls).toBe(0);
+    expect(params.every((p) => p.version === 0)).toBe(true);
+  });
+
+  it("a failed call reports the provider's error code; the failed call carries it too", async () => {
+    const { params, out } = fanOut(2);
+    const model = new ScriptedModel(
+      () => new ProviderError("rate limited", { status: 429, retryable: false }),
+    );
+    const optimizer = new TextGrad(params, { model, concurrency: 1 });
+    optimizer.backward(out, "Every part should be new.");
+    const report = await optimizer.step();
+    expect(report.errorCode).toBe("LLM_PROVIDER");
+    expect(report.error).toMatch(/^TextGrad gradient \S+ -> \S+: the model call failed: .*rate limited/);
+    expect(report.calls.map((c) => c.errorCode)).toEqual(["LLM_PROVIDER"]);
+    expect(params.every((p) => p.version === 0)).toBe(true);
+  });
+
+  it("proposeCandidates sends each candidate's sample index with every request of its step", async () => {
+    const { params, out } = fanOut(2);
+    const model = new ScriptedModel((request) => {
+      const info = textGradRequestInfo(request);
+      return info?.kind === "update" ? `<new_value>s${request.sample ?? 0}</new_value>` : "Make it new.";
+    });
+    const optimizer = new TextGrad(params, { model });
+    optimizer.backward(out, "Every part should be new.");
+    const candidates = await optimizer.proposeCandidates(3);
+    expect(candidates.map((c) => [...c.updates.values()])).toEqual([
+      ["s0", "s0"],
+      ["s1", "s1"],
+      ["s2", "s2"],
+    ]);
+    // 4 calls per candidate (2 gradients + 2 updates), each carrying its candidate's sample
+    const samples = model.calls.map((c) => c.request.sample);
+    expect(samples.filter((s) => s === undefined)).toHaveLength(4);
+    expect(samples.filter((s) => s === 1)).toHaveLength(4);
+    expect(samples.filter((s) => s === 2)).toHaveLength(4);
     expect(params.every((p) => p.version === 0)).toBe(true);
   });
 });

@@ -3,17 +3,24 @@ import {
   createContainer,
   createOptimizer,
   InvalidOptionError,
-  NoDefaultModelError,
+  NoDefaultLanguageModelError,
   node,
   Optimizer,
   ops,
   optimizerFromEnv,
   type Proposal,
-  registerModel,
+  registerLanguageModel,
   registerOptimizer,
 } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
-import { registerTextGrad, TEXTGRAD_NAME, TextGrad, textGradRequestInfo } from "@trace-ts/textgrad";
+import {
+  DEFAULT_OBJECTIVE,
+  registerTextGrad,
+  TEXTGRAD_NAME,
+  TextGrad,
+  type TextGradOptions,
+  textGradRequestInfo,
+} from "@trace-ts/textgrad";
 
 /** Stands in for another optimizer registered in the same container. */
 class OtherOptimizer extends Optimizer {
@@ -38,7 +45,7 @@ describe("TextGrad through dependency injection", () => {
     optimizerFromEnv(container, { TRACE_OPTIMIZER: TEXTGRAD_NAME });
     const optimizer = createOptimizer([p], container);
     expect(optimizer).toBeInstanceOf(TextGrad);
-    expect((optimizer as TextGrad).options.objective).toBe("Be exact.");
+    expect((optimizer as TextGrad).settings.objective).toBe("Be exact.");
     optimizerFromEnv(container, { TRACE_OPTIMIZER: "other" });
     expect(createOptimizer([p], container)).toBeInstanceOf(OtherOptimizer);
   });
@@ -55,7 +62,7 @@ describe("TextGrad through dependency injection", () => {
     const p = node(4, { trainable: true });
     const optimizer = createOptimizer([p], container);
     const model = answers(); // registered after the optimizer was built
-    registerModel(container, model);
+    registerLanguageModel(container, model);
     optimizer.backward(ops.multiply(p, 2), "Should be 16.");
     const report = await optimizer.step();
     expect(report.error).toBeUndefined();
@@ -66,7 +73,7 @@ describe("TextGrad through dependency injection", () => {
   it("an explicit model wins over the container's", async () => {
     const container = createContainer();
     const unused = answers();
-    registerModel(container, unused);
+    registerLanguageModel(container, unused);
     const mine = answers();
     registerTextGrad(container, { model: mine });
     const p = node(4, { trainable: true });
@@ -80,13 +87,42 @@ describe("TextGrad through dependency injection", () => {
     const p = node(4, { trainable: true });
     const optimizer = new TextGrad([p], { container: createContainer(createContainer()) });
     optimizer.backward(ops.multiply(p, 2), "Should be 16.");
-    await expect(optimizer.step()).rejects.toBeInstanceOf(NoDefaultModelError);
+    await expect(optimizer.step()).rejects.toBeInstanceOf(NoDefaultLanguageModelError);
   });
 
-  it("refuses unknown or invalid options", () => {
+  it("refuses unknown or invalid options with InvalidOptionError", () => {
     const p = node(4, { trainable: true });
-    expect(() => new TextGrad([p], { concurency: 2 } as never)).toThrow(InvalidOptionError);
-    expect(() => new TextGrad([p], { concurrency: 0 })).toThrow(/concurrency must be at least 1/);
-    expect(() => new TextGrad([p], { maxRetries: -1 })).toThrow(/maxRetries/);
+    const invalid = (options: TextGradOptions) => () => new TextGrad([p], options);
+    expect(invalid({ concurency: 2 } as never)).toThrow(InvalidOptionError);
+    expect(invalid({ concurrency: 0 })).toThrow(InvalidOptionError);
+    expect(invalid({ concurrency: 0 })).toThrow(/option 'concurrency' must be at least 1, got 0/);
+    expect(invalid({ concurrency: 1.5 })).toThrow(InvalidOptionError);
+    expect(invalid({ maxRetries: -1 })).toThrow(InvalidOptionError);
+    expect(invalid({ maxRetries: -1 })).toThrow(/maxRetries/);
+    expect(invalid({ valueCharBudget: 0 })).toThrow(InvalidOptionError);
+    expect(invalid({ model: {} as never })).toThrow(InvalidOptionError);
+  });
+
+  it("an empty objective is refused instead of silently replaced by the default", () => {
+    const p = node(4, { trainable: true });
+    expect(() => new TextGrad([p], { objective: "  " })).toThrow(InvalidOptionError);
+    expect(() => new TextGrad([p], { objective: "" })).toThrow(/objective/);
+  });
+
+  it("exposes its settings with defaults filled in", () => {
+    const p = node(4, { trainable: true });
+    expect(new TextGrad([p]).settings).toMatchObject({
+      objective: DEFAULT_OBJECTIVE,
+      concurrency: 4,
+      maxRetries: 2,
+      valueCharBudget: 2000,
+      temperature: undefined,
+      maxTokens: undefined,
+      verbose: false,
+    });
+    expect(new TextGrad([p], { concurrency: 2, objective: "Be exact." }).settings).toMatchObject({
+      concurrency: 2,
+      objective: "Be exact.",
+    });
   });
 });

@@ -141,18 +141,64 @@ describe("TextGrad prompts", () => {
     expect(combine).toContain(`### 2. through ${keys.a}\nGRADIENT-TEXT`);
   });
 
-  it("textGradRequestInfo recognizes each kind of call and ignores other requests", () => {
-    const user = (content: string) => ({ messages: [{ role: "user" as const, content }] });
-    expect(textGradRequestInfo(user("# Gradient for p0 through add1\n..."))).toEqual({
+  it("textGradRequestInfo recognizes each kind of call by its purpose and ignores other requests", () => {
+    const request = (purpose?: string) => ({
+      messages: [{ role: "user" as const, content: "# Update for p0\n" }],
+      ...(purpose !== undefined ? { purpose } : {}),
+    });
+    expect(textGradRequestInfo(request("gradient add1 -> p0"))).toEqual({
       kind: "gradient",
       parent: "p0",
       child: "add1",
     });
-    expect(textGradRequestInfo(user("# Combining feedback for add1\n"))).toEqual({
-      kind: "combine",
-      key: "add1",
+    expect(textGradRequestInfo(request("gradient add1 -> p0 (retry 2)"))).toEqual({
+      kind: "gradient",
+      parent: "p0",
+      child: "add1",
     });
-    expect(textGradRequestInfo(user("# Update for __code0\n"))).toEqual({ kind: "update", key: "__code0" });
-    expect(textGradRequestInfo(user("Hello"))).toBeUndefined();
+    expect(textGradRequestInfo(request("combine add1"))).toEqual({ kind: "combine", key: "add1" });
+    expect(textGradRequestInfo(request("update __code0"))).toEqual({ kind: "update", key: "__code0" });
+    expect(textGradRequestInfo(request("update __code0 (retry 1)"))).toEqual({
+      kind: "update",
+      key: "__code0",
+    });
+    expect(textGradRequestInfo(request("propose"))).toBeUndefined();
+    // the prompt's title line is not read: without a purpose the request is not recognized
+    expect(textGradRequestInfo(request())).toBeUndefined();
+  });
+
+  it("every request carries the purpose the report's calls repeat", async () => {
+    const { p, out } = graphScope(() => {
+      const p = node("x", { trainable: true, name: "p" });
+      return { p, out: ops.concat(p, "!") };
+    });
+    const model = new ScriptedModel((request) =>
+      textGradRequestInfo(request)?.kind === "update" ? "<new_value>y</new_value>" : "Change it.",
+    );
+    const optimizer = new TextGrad([p], { model });
+    optimizer.backward(out, "Wrong.");
+    const report = await optimizer.step();
+    const purposes = [`gradient ${out.key} -> ${p.key}`, `update ${p.key}`];
+    expect(model.calls.map((c) => c.request.purpose)).toEqual(purposes);
+    expect(report.calls.map((c) => c.purpose)).toEqual(purposes);
+  });
+
+  it("verbose prints every prompt and response to log", async () => {
+    const { p, out } = graphScope(() => {
+      const p = node("x", { trainable: true, name: "p" });
+      return { p, out: ops.concat(p, "!") };
+    });
+    const model = new ScriptedModel((request) =>
+      textGradRequestInfo(request)?.kind === "update" ? "<new_value>y</new_value>" : "GRADIENT-TEXT",
+    );
+    const lines: string[] = [];
+    const optimizer = new TextGrad([p], { model, verbose: true, log: (m) => lines.push(m) });
+    optimizer.backward(out, "Wrong.");
+    await optimizer.step();
+    const printed = lines.join("\n");
+    expect(printed).toContain(`[TextGrad] prompt (gradient ${out.key} -> ${p.key})`);
+    expect(printed).toContain(`# Gradient for ${p.key} through ${out.key}`);
+    expect(printed).toContain("GRADIENT-TEXT");
+    expect(printed).toContain(`[TextGrad] response (update ${p.key})`);
   });
 });

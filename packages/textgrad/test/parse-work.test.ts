@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { graphScope, node, ops } from "@trace-ts/core";
-import { ScriptedModel } from "@trace-ts/core/testing";
+import { fillTo, measureParseWork, ScriptedModel } from "@trace-ts/core/testing";
 import { extractNewValue, TextGrad, textGradRequestInfo } from "@trace-ts/textgrad";
 import { readNewValue } from "../src/parse.js";
 
@@ -8,11 +8,7 @@ import { readNewValue } from "../src/parse.js";
 // character examined), never time: the work must grow linearly with the answer's length.
 
 const MB = 1_000_000;
-
-/** `unit` repeated to exactly `n` characters. */
-function fill(unit: string, n: number): string {
-  return unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
-}
+const fill = fillTo;
 
 const HOSTILE: readonly (readonly [string, (n: number) => string])[] = [
   ["opening tags without closing ones", (n) => fill("<new_value>", n)],
@@ -39,13 +35,10 @@ describe("extractNewValue does work linear in the answer", () => {
   it.each(HOSTILE)(
     "1 MB of %s: at most 8 steps a character, about 10× the steps of 100 KB",
     (_name, make) => {
-      const big = make(MB);
-      expect(big.length).toBe(MB);
-      const bigSteps = steps(big);
-      expect(bigSteps).toBeLessThanOrEqual(8 * MB);
-      const ratio = bigSteps / steps(make(MB / 10));
-      expect(ratio).toBeGreaterThan(8);
-      expect(ratio).toBeLessThan(12);
+      const work = measureParseWork((text, meter) => readNewValue(text, {}, meter), make, MB);
+      expect(work.stepsPerChar).toBeLessThanOrEqual(8);
+      expect(work.ratio).toBeGreaterThan(8);
+      expect(work.ratio).toBeLessThan(12);
     },
   );
 
@@ -84,7 +77,7 @@ describe("extractNewValue refuses answers over its size cap", () => {
     });
   });
 
-  it("TextGrad re-asks, then reports TEXTGRAD_UNUSABLE_ANSWER naming the size and the cap", async () => {
+  it("TextGrad re-asks, then reports UNUSABLE_ANSWER naming the size and the cap", async () => {
     const { p, out } = graphScope(() => {
       const p = node("hi", { trainable: true, name: "p" });
       return { p, out: ops.concat(p, "!") };
@@ -96,8 +89,8 @@ describe("extractNewValue refuses answers over its size cap", () => {
     const optimizer = new TextGrad([p], { model, maxRetries: 1 });
     optimizer.backward(out, "Too long.");
     const report = await optimizer.step();
-    expect(report.errorCode).toBe("TEXTGRAD_UNUSABLE_ANSWER");
-    expect(report.error).toMatch(/no usable answer after 2 attempt\(s\)/);
+    expect(report.errorCode).toBe("UNUSABLE_ANSWER");
+    expect(report.error).toMatch(/no usable answer after 2 tries/);
     expect(report.error).toMatch(/1,000,023 characters long, over the limit of 1,000,000 characters/);
     expect(p.data).toBe("hi");
   });

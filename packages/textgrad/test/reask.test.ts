@@ -93,7 +93,8 @@ describe("TextGrad re-asks unusable answers", () => {
     const optimizer = new TextGrad([p, q], { model, maxRetries: 1 });
     optimizer.backward(out, "Wrong.");
     const report = await optimizer.step();
-    expect(report.error).toMatch(new RegExp(`update ${p.key}: no usable answer after 2 attempt\\(s\\)`));
+    expect(report.error).toMatch(new RegExp(`TextGrad update ${p.key}: no usable answer after 2 tries`));
+    expect(report.errorCode).toBe("UNUSABLE_ANSWER");
     expect(report.error).toMatch(/expected a finite number/);
     expect(report.rejected).toEqual([
       { key: p.key, value: "many", reason: expect.stringMatching(/finite number/) },

@@ -4,15 +4,8 @@
  * `stopsRun`: budget, cancellation, model outage) do not.
  */
 import { setMaxListeners } from "node:events";
-import {
-  describeError,
-  ExecutionError,
-  findStopError,
-  graphScope,
-  Node,
-  TraceError,
-  validateOptions,
-} from "@trace-ts/core";
+import { describeError, ExecutionError, findStopError, graphScope, Node, TraceError } from "@trace-ts/core";
+import { validateOptions } from "@trace-ts/core/optimizer";
 import pLimit from "p-limit";
 import type { Forward } from "./agent.js";
 import type { Dataset } from "./data/dataset.js";

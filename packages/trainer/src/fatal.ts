@@ -13,15 +13,15 @@ import {
   InvalidRequestError,
   LLMTimeoutError,
   MissingApiKeyError,
-  MissingPriceError,
   MissingProviderPackageError,
-  NoDefaultModelError,
+  NoDefaultLanguageModelError,
   ProviderError,
   RateLimitError,
   type RunStopReason,
   type TraceError,
   UnknownModelError,
 } from "@trace-ts/core";
+import { MissingPriceError } from "@trace-ts/core/llm";
 import { RunCancelledError } from "./errors.js";
 
 /**
@@ -76,7 +76,7 @@ function samples(): TraceError[] {
     new InvalidRequestError(""),
     new MissingProviderPackageError("", ""),
     new MissingPriceError("", ""),
-    new NoDefaultModelError(),
+    new NoDefaultLanguageModelError(),
     new RunCancelledError(),
   ];
 }

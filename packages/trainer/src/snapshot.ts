@@ -2,7 +2,8 @@
  * Parameter snapshots: the values of a list of parameters, as plain JSON, to compare candidates,
  * undo changes and write checkpoints.
  */
-import { type AppliedChange, type ParameterNode, sameValue } from "@trace-ts/core";
+import type { AppliedChange, ParameterNode } from "@trace-ts/core";
+import { sameValue } from "@trace-ts/core/optimizer";
 import { NotSerializableError } from "./errors.js";
 
 /** Values of a list of parameters, in the list's order (JSON values). */
@@ -63,7 +64,7 @@ function jsonProblem(value: unknown, seen: Set<object>): string | undefined {
  * @param parameters the parameters
  */
 export function takeSnapshot(parameters: readonly ParameterNode[]): Snapshot {
-  return parameters.map((p) => jsonCopy(p._data, `the value of parameter ${p.name}`));
+  return parameters.map((p) => jsonCopy(p.peek(), `the value of parameter ${p.name}`));
 }
 
 /**
@@ -79,7 +80,7 @@ export function restoreSnapshot(parameters: readonly ParameterNode[], snapshot: 
   for (let i = 0; i < parameters.length; i++) {
     const p = parameters[i]!;
     const v = snapshot[i];
-    if (!sameValue(p._data, v))
+    if (!sameValue(p.peek(), v))
       p.data = v === null || typeof v !== "object" ? v : JSON.parse(JSON.stringify(v));
   }
 }

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  Budget,
-  BudgetExceededError,
-  ExceptionNode,
-  enforceBudget,
-  node,
-  ops,
-  wrapModel,
-} from "@trace-ts/core";
+import { Budget, BudgetExceededError, ExceptionNode, node, ops } from "@trace-ts/core";
+import { enforceBudget, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { AgentError, evaluate, exactMatch, guide, RunCancelledError } from "@trace-ts/trainer";
 import { adder, adderModelReply, additionExamples } from "./helpers/agents.js";

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { Budget, enforceBudget, ProviderError, trackUsage, UsageTracker, wrapModel } from "@trace-ts/core";
+import { Budget, ProviderError, UsageTracker } from "@trace-ts/core";
+import { enforceBudget, trackUsage, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import {
   type Algorithm,

@@ -3,7 +3,8 @@
  * ScriptedModel that answers in OptoPrime's JSON format.
  */
 import { describe, expect, it } from "@jest/globals";
-import { Budget, enforceBudget, graphScope, wrapModel } from "@trace-ts/core";
+import { Budget, graphScope } from "@trace-ts/core";
+import { enforceBudget, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { OptoPrime } from "@trace-ts/optoprime";
 import { minibatch, type StepRecord, train } from "@trace-ts/trainer";

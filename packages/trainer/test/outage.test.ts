@@ -11,7 +11,6 @@ import {
   callLLM,
   InvalidOptionError,
   InvalidRequestError,
-  ModelCallLog,
   Optimizer,
   type ParameterNode,
   type Proposal,
@@ -19,6 +18,7 @@ import {
   RateLimitError,
   type StepOptions,
 } from "@trace-ts/core";
+import { ModelCallLog } from "@trace-ts/core/optimizer";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import {
   evaluate,

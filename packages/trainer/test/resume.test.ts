@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { bundle, ops } from "@trace-ts/core";
@@ -7,6 +7,7 @@ import {
   AgentError,
   type Algorithm,
   beamSearch,
+  bestOfN,
   CheckpointError,
   CheckpointExistsError,
   CheckpointMismatchError,
@@ -60,6 +61,7 @@ function setup(
 describe("checkpoints and resume (in process)", () => {
   const algorithms: [string, () => Algorithm][] = [
     ["minibatch", () => minibatch({ keepIfImproves: true })],
+    ["best-of-N", () => bestOfN({ n: 2 })],
     ["beam search", () => beamSearch({ width: 2, branches: 2 })],
     ["UCB search", () => ucbSearch({ bufferSize: 3, evalSize: 2 })],
   ];
@@ -105,6 +107,38 @@ describe("checkpoints and resume (in process)", () => {
       expect(c.optimizer.state()).toEqual(a.optimizer.state());
       expect(resumed.totals).toEqual(full.totals);
       expect(normalizedLog(c.config.log!)).toEqual(normalizedLog(a.config.log!));
+    },
+  );
+
+  // checkpoints written at step 2 by the release whose best-of-N and beam search called
+  // `propose()` once per candidate (before `proposeCandidates`), with `setup`'s run and no log
+  // (their uninterrupted runs ended with factor 5 after 16 optimizer calls, and 6 after 30)
+  it.each<[string, string, () => Algorithm, number, number]>([
+    ["best-of-N", "checkpoint-0.1-best-of-n.json", () => bestOfN({ n: 2 }), 5, 16],
+    ["beam search", "checkpoint-0.1-beam-search.json", () => beamSearch({ width: 2, branches: 2 }), 6, 30],
+  ])(
+    "%s: a checkpoint of the earlier release resumes and ends like a fresh run",
+    async (_name, file, algorithm, factor, calls) => {
+      const fixture = join(import.meta.dirname, "fixtures", file);
+      const whole = setup(tempDir(), algorithm, { log: undefined });
+      const full = await train(whole.config);
+
+      const dir = tempDir();
+      copyFileSync(fixture, join(dir, "checkpoint.json"));
+      const old = await readCheckpoint(join(dir, "checkpoint.json"));
+      expect(old.step).toBe(2);
+      const c = setup(dir, algorithm, { log: undefined });
+      const resumed = await resume(c.config);
+      expect(resumed).toMatchObject({
+        resumed: true,
+        reason: full.reason,
+        steps: full.steps,
+        best: full.best,
+      });
+      expect(c.agent.factor.data).toBe(whole.agent.factor.data);
+      expect(c.optimizer.state()).toEqual(whole.optimizer.state());
+      expect(resumed.totals.calls).toBe(full.totals.calls);
+      expect([c.agent.factor.data, resumed.totals.calls]).toEqual([factor, calls]);
     },
   );
 

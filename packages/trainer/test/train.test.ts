@@ -3,13 +3,12 @@ import {
   Budget,
   createContainer,
   ExceptionNode,
-  enforceBudget,
   InvalidOptionError,
   node,
   ops,
   registerOptimizer,
-  wrapModel,
 } from "@trace-ts/core";
+import { enforceBudget, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import {
   AgentError,

@@ -3,10 +3,18 @@
  * or `openai-compatible:llama3.1@http://localhost:11434/v1` into models. Core never imports a
  * provider package statically: the built-in providers are loaded with a dynamic `import()` the
  * first time they are asked for, and other providers can be added with `registerProvider`.
+ *
+ * Providers live in tsyringe containers, one token per name (`providerToken("openai")` is
+ * `trace-ts.Provider:openai`). The built-in ones are lazy descriptors in the root container; a
+ * child container (`createContainer()`) can override any provider for one experiment, and a lookup
+ * walks from the container up to the root. There is no module-level table of providers.
  */
+import "reflect-metadata";
+import type { DependencyContainer, InjectionToken } from "tsyringe";
 import { MissingProviderPackageError, UnknownModelError } from "../llm/errors.js";
 import { type WithDefaultsOptions, withDefaults } from "../llm/middleware/defaults.js";
 import type { LanguageModel } from "../llm/types.js";
+import { parentContainer, rootTraceContainer } from "./container.js";
 
 /** What a provider factory receives besides the model id. */
 export interface ProviderModelOptions {
@@ -41,28 +49,95 @@ export interface LazyProvider {
   readonly packageName: string;
 }
 
+/** What can be registered for a provider name: a factory, or a package to load it from. */
+export type ProviderEntry = ProviderFactory | LazyProvider;
+
+/**
+ * The tsyringe token a provider is registered under, e.g. `trace-ts.Provider:openai`. Prefer
+ * {@link registerProvider}: a value registered under this token directly is found by
+ * `resolveLanguageModel` but not listed by {@link registeredProviders}.
+ *
+ * @param name the provider prefix
+ */
+export function providerToken(name: string): InjectionToken<ProviderEntry> {
+  return `trace-ts.Provider:${name}`;
+}
+
+/**
+ * Registered by `unregisterProvider`: tsyringe cannot remove a registration, so this one means
+ * "nothing here": the lookup goes on to the parent container.
+ */
+const NONE: unique symbol = Symbol("trace-ts.Provider.none");
+type Stored = ProviderEntry | typeof NONE;
+
 const BUILT_IN: Readonly<Record<string, string>> = {
   openai: "@trace-ts/openai",
   "openai-compatible": "@trace-ts/openai",
   anthropic: "@trace-ts/anthropic",
 };
 
-const providers = new Map<string, ProviderFactory | LazyProvider>(
-  Object.entries(BUILT_IN).map(([name, packageName]) => [name, { packageName }]),
-);
+const lazyDefault = (name: string): LazyProvider => Object.freeze({ packageName: BUILT_IN[name]! });
+
+// tsyringe cannot list a container's tokens: the names registered through this module, per container
+const namesByContainer = new WeakMap<DependencyContainer, Set<string>>();
+
+function namesOf(container: DependencyContainer): Set<string> {
+  let names = namesByContainer.get(container);
+  if (names === undefined) {
+    names = new Set();
+    namesByContainer.set(container, names);
+  }
+  return names;
+}
+
+function store(container: DependencyContainer, name: string, value: Stored): void {
+  container.register<Stored>(providerToken(name), { useValue: value });
+}
+
+/** The container's own registration for `name` (not its ancestors'), if any. */
+function ownEntry(container: DependencyContainer, name: string): Stored | undefined {
+  const token = providerToken(name);
+  return container.isRegistered(token, false) ? container.resolve<Stored>(token) : undefined;
+}
+
+/** The entry `name` resolves to from `container`, and the container holding it. */
+function lookup(
+  container: DependencyContainer,
+  name: string,
+): { readonly entry: ProviderEntry; readonly holder: DependencyContainer } | undefined {
+  const token = providerToken(name);
+  for (let c: DependencyContainer | undefined = container; c !== undefined; c = parentContainer(c)) {
+    if (!c.isRegistered(token, true)) return undefined; // nowhere up the chain
+    const entry = ownEntry(c, name);
+    if (entry !== undefined && entry !== NONE) return { entry, holder: c };
+  }
+  return undefined;
+}
+
+// the built-in providers: lazy descriptors in the root container, loaded on first use
+for (const name of Object.keys(BUILT_IN)) {
+  store(rootTraceContainer(), name, lazyDefault(name));
+  namesOf(rootTraceContainer()).add(name);
+}
 
 /**
- * Adds (or replaces) a provider: a factory, or the name of a package exporting `modelProviders`
- * (loaded on first use).
+ * Adds (or replaces) a provider in `container`: a factory, or the name of a package exporting
+ * `modelProviders` (loaded on first use). Registering in a child container (`createContainer()`)
+ * overrides the provider for that container and its descendants only.
  *
  * @example
  * registerProvider("echo", (id) => new ScriptedModel((r) => r.messages.at(-1)!.content, { modelId: id }));
- * const m = await resolveModel("echo:test");
+ * const m = await resolveLanguageModel("echo:test");
  *
  * @param name the prefix used in specifiers (`name:model`)
  * @param provider the factory, or `{ packageName }`
+ * @param container where to register (default: the root container)
  */
-export function registerProvider(name: string, provider: ProviderFactory | LazyProvider): void {
+export function registerProvider(
+  name: string,
+  provider: ProviderFactory | LazyProvider,
+  container: DependencyContainer = rootTraceContainer(),
+): void {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
     throw new RangeError(
       `registerProvider: provider names are lower-case letters, digits and '-', got "${name}"`,
@@ -71,23 +146,44 @@ export function registerProvider(name: string, provider: ProviderFactory | LazyP
   if (typeof provider !== "function" && typeof provider?.packageName !== "string") {
     throw new TypeError("registerProvider: pass a factory (modelId, options) => model, or { packageName }");
   }
-  providers.set(name, provider);
+  store(container, name, provider);
+  namesOf(container).add(name);
 }
 
 /**
- * Removes a provider; the built-in ones (`openai`, `openai-compatible`, `anthropic`) go back to
- * their lazily loaded default.
+ * Removes the provider `name` registered in `container`. In a child container this removes the
+ * child's override, so the parent's provider shows through again; in the root container the
+ * built-in ones (`openai`, `openai-compatible`, `anthropic`) go back to their lazily loaded default.
+ * Does nothing when `container` itself has no registration for `name`.
+ *
  * @param name the provider prefix
+ * @param container where it was registered (default: the root container)
  */
-export function unregisterProvider(name: string): void {
-  const builtIn = BUILT_IN[name];
-  if (builtIn) providers.set(name, { packageName: builtIn });
-  else providers.delete(name);
+export function unregisterProvider(
+  name: string,
+  container: DependencyContainer = rootTraceContainer(),
+): void {
+  const root = rootTraceContainer();
+  if (container === root && Object.hasOwn(BUILT_IN, name)) {
+    store(root, name, lazyDefault(name));
+    return;
+  }
+  const own = ownEntry(container, name);
+  if (own !== undefined && own !== NONE) store(container, name, NONE);
+  namesByContainer.get(container)?.delete(name);
 }
 
-/** Names of the known providers. */
-export function registeredProviders(): string[] {
-  return [...providers.keys()].sort();
+/**
+ * Names of the providers visible from `container` (its own and its ancestors'), sorted.
+ *
+ * @param container where to look (default: the root container)
+ */
+export function registeredProviders(container: DependencyContainer = rootTraceContainer()): string[] {
+  const candidates = new Set<string>();
+  for (let c: DependencyContainer | undefined = container; c !== undefined; c = parentContainer(c)) {
+    for (const name of namesByContainer.get(c) ?? []) candidates.add(name);
+  }
+  return [...candidates].filter((name) => lookup(container, name) !== undefined).sort();
 }
 
 /** A parsed model specifier. */
@@ -140,8 +236,8 @@ export function parseModelSpec(spec: string): ModelSpec {
     : { provider: inferred, modelId: rest, baseURL };
 }
 
-/** Options of {@link resolveModel}. */
-export interface ResolveModelOptions {
+/** Options of {@link resolveLanguageModel}. */
+export interface ResolveLanguageModelOptions {
   /** Environment to read keys from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Explicit API key (wins over the environment). */
@@ -155,17 +251,24 @@ export interface ResolveModelOptions {
    * providers turn their SDK retries off). `false` returns the bare provider model.
    */
   readonly defaults?: WithDefaultsOptions | false;
+  /** Container to look the provider up in, then its ancestors (default: the root container). */
+  readonly container?: DependencyContainer;
 }
 
-async function factoryFor(provider: string, spec: string): Promise<ProviderFactory> {
-  const entry = providers.get(provider);
-  if (entry === undefined) {
+async function factoryFor(
+  container: DependencyContainer,
+  provider: string,
+  spec: string,
+): Promise<ProviderFactory> {
+  const found = lookup(container, provider);
+  if (found === undefined) {
     throw new UnknownModelError(
       spec,
-      `unknown provider "${provider}" in "${spec}" (known: ${registeredProviders().join(", ")}); ` +
+      `unknown provider "${provider}" in "${spec}" (known: ${registeredProviders(container).join(", ")}); ` +
         "register it with registerProvider(name, factory)",
     );
   }
+  const { entry, holder } = found;
   if (typeof entry === "function") return entry;
   let loaded: unknown;
   try {
@@ -184,8 +287,8 @@ async function factoryFor(provider: string, spec: string): Promise<ProviderFacto
       `package ${entry.packageName} does not provide "${provider}" models (its modelProviders export lacks it)`,
     );
   }
-  // remember the loaded factory unless someone registered another one meanwhile
-  if (providers.get(provider) === entry) providers.set(provider, factory);
+  // remember the loaded factory where the lazy entry was, unless it was replaced meanwhile
+  if (ownEntry(holder, provider) === entry) store(holder, provider, factory);
   return factory;
 }
 
@@ -202,18 +305,23 @@ function isModuleNotFound(error: unknown, packageName: string): boolean {
 }
 
 /**
- * Builds a model from a specifier (see `parseModelSpec`), wrapped in `withDefaults`.
+ * Builds a model from a specifier (see `parseModelSpec`), wrapped in `withDefaults`. The provider
+ * is looked up in `options.container` and its ancestors (default: the root container).
  *
  * @example
- * const model = await resolveModel("openai:gpt-4o-mini");              // needs OPENAI_API_KEY
- * const local = await resolveModel("openai-compatible:llama3.1@http://localhost:11434/v1");
+ * const model = await resolveLanguageModel("openai:gpt-4o-mini");              // needs OPENAI_API_KEY
+ * const local = await resolveLanguageModel("openai-compatible:llama3.1@http://localhost:11434/v1");
+ * const mine = await resolveLanguageModel("echo:x", { container: experiment }); // a child's provider
  *
  * @param spec the specifier
- * @param options key, base URL, environment, timeout and middleware
+ * @param options container, key, base URL, environment, timeout and middleware
  */
-export async function resolveModel(spec: string, options: ResolveModelOptions = {}): Promise<LanguageModel> {
+export async function resolveLanguageModel(
+  spec: string,
+  options: ResolveLanguageModelOptions = {},
+): Promise<LanguageModel> {
   const parsed = parseModelSpec(spec);
-  const factory = await factoryFor(parsed.provider, spec);
+  const factory = await factoryFor(options.container ?? rootTraceContainer(), parsed.provider, spec);
   const baseURL = parsed.baseURL ?? options.baseURL;
   const model = await factory(parsed.modelId, {
     env: options.env ?? process.env,
@@ -224,12 +332,14 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
   return options.defaults === false ? model : withDefaults(model, options.defaults ?? {});
 }
 
-/** Options of {@link modelFromEnv}. */
-export interface ModelFromEnvOptions {
+/** Options of {@link languageModelFromEnv}. */
+export interface LanguageModelFromEnvOptions {
   /** Environment to read (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Middleware stack, as for `resolveModel` (default: retries only; `false` for none). */
+  /** Middleware stack, as for `resolveLanguageModel` (default: retries only; `false` for none). */
   readonly defaults?: WithDefaultsOptions | false;
+  /** Container to look providers up in, as for `resolveLanguageModel` (default: the root container). */
+  readonly container?: DependencyContainer;
 }
 
 /**
@@ -239,10 +349,13 @@ export interface ModelFromEnvOptions {
  * the provider's usual variable (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`; `TRACE_API_KEY` for
  * OpenAI-compatible servers, optional).
  *
- * @param options environment and middleware
+ * @param options environment, container and middleware
  */
-export async function modelFromEnv(options: ModelFromEnvOptions = {}): Promise<LanguageModel> {
+export async function languageModelFromEnv(
+  options: LanguageModelFromEnvOptions = {},
+): Promise<LanguageModel> {
   const env = options.env ?? process.env;
+  const container = options.container ?? rootTraceContainer();
   const spec = env.TRACE_MODEL?.trim();
   if (!spec) {
     throw new UnknownModelError(
@@ -257,10 +370,12 @@ export async function modelFromEnv(options: ModelFromEnvOptions = {}): Promise<L
   if (baseURL !== undefined) {
     // "llama3.1" or "qwen2:7b" (Ollama tags) on a custom server: an OpenAI-compatible model
     const prefix = /^([a-z][a-z0-9-]*):/.exec(spec)?.[1];
-    if (prefix === undefined || !providers.has(prefix)) effective = `openai-compatible:${spec}`;
+    if (prefix === undefined || lookup(container, prefix) === undefined)
+      effective = `openai-compatible:${spec}`;
   }
-  return resolveModel(effective, {
+  return resolveLanguageModel(effective, {
     env,
+    container,
     ...(baseURL !== undefined ? { baseURL } : {}),
     ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
   });

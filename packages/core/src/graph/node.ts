@@ -1,13 +1,5 @@
-import type { BackwardOptions } from "../backward/backward.js";
-import { backward } from "../backward/backward.js";
-import type { Feedback, FeedbackRecord, ReceivedFeedback } from "../backward/feedback.js";
-import * as arith from "../ops/arithmetic.js";
-import * as coll from "../ops/collection.js";
-import * as cmp from "../ops/comparison.js";
-import * as logic from "../ops/logic.js";
-import * as misc from "../ops/misc.js";
-import * as str from "../ops/string.js";
 import { currentTraceState } from "./context.js";
+import type { FeedbackRecord, ReceivedFeedback } from "./feedback-types.js";
 import { type BaseInfo, baseInfo, type NameScope } from "./naming.js";
 
 /** A value or a node holding such a value: what every operation accepts. */
@@ -84,6 +76,10 @@ function opInfo(op: string): NodeInfo {
  *
  * A node's children are held weakly, so a long-lived node (a parameter used in every forward
  * pass) does not keep past graphs alive; there is no global list of nodes either.
+ *
+ * The fluent operations (`x.add(y)`, `x.getItem(key)`, …) and `x.backward(feedback)` are declared
+ * and installed on this class by `ops/fluent.ts`, which the package entry loads, so that this
+ * module imports nothing from `ops/` or `backward/` (they import it).
  */
 export class Node<T = unknown> {
   /** Process-unique, increasing identifier (creation order). */
@@ -168,6 +164,15 @@ export class Node<T = unknown> {
     return this._data;
   }
 
+  /**
+   * The wrapped value, read without being tracked: unlike `data`, reading it inside a bundled
+   * function body is not an undeclared dependency. For optimizers, trainers and tools that look at
+   * values from outside the traced program (snapshots, prompts, reports).
+   */
+  peek(): T {
+    return this._data;
+  }
+
   /** The nodes computed from this one that are still alive (held weakly). */
   get children(): Node[] {
     const out: Node[] = [];
@@ -210,14 +215,6 @@ export class Node<T = unknown> {
   /** Whether `backward()` was called on this node without `retainGraph` since its last reset. */
   get backwarded(): boolean {
     return this.#backwarded;
-  }
-
-  /**
-   * Sends feedback backward from this node; same as `backward(this, feedback, options)`.
-   * @returns the record of this backward call
-   */
-  backward(feedback: Feedback, options?: BackwardOptions): FeedbackRecord {
-    return backward(this, feedback, options);
   }
 
   /** Forgets all feedback this node received and allows `backward()` on it again. */
@@ -272,118 +269,6 @@ export class Node<T = unknown> {
   /** `Node(name)`; the value is not printed (it may be large). */
   toString(): string {
     return `${this.constructor.name}(${this.name})`;
-  }
-
-  // ---- fluent operations (each records the same node as the `ops` function of that name) ----
-
-  /** `ops.add(this, y)`: sum of numbers or concatenation with a string. */
-  add(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
-  add(this: Node<string>, y: MaybeNode<unknown>): MessageNode<string>;
-  add(this: Node, y: MaybeNode<unknown>): MessageNode<unknown> {
-    return arith.add(this as Node<number>, y as number);
-  }
-  /** `ops.subtract(this, y)`. */
-  subtract(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
-    return arith.subtract(this, y);
-  }
-  /** `ops.multiply(this, y)`. */
-  multiply(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
-    return arith.multiply(this, y);
-  }
-  /** `ops.divide(this, y)`. */
-  divide(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
-    return arith.divide(this, y);
-  }
-  /** `ops.mod(this, y)`. */
-  mod(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
-    return arith.mod(this, y);
-  }
-  /** `ops.neg(this)`. */
-  neg(this: Node<number>): MessageNode<number> {
-    return arith.neg(this);
-  }
-  /** `ops.eq(this, y)`: strict equality. */
-  eq(y: MaybeNode<unknown>): MessageNode<boolean> {
-    return cmp.eq(this, y);
-  }
-  /** `ops.neq(this, y)`: strict inequality. */
-  neq(y: MaybeNode<unknown>): MessageNode<boolean> {
-    return cmp.neq(this, y);
-  }
-  /** `ops.lt(this, y)`. */
-  lt(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean> {
-    return cmp.lt(this, y);
-  }
-  /** `ops.le(this, y)`. */
-  le(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean> {
-    return cmp.le(this, y);
-  }
-  /** `ops.gt(this, y)`. */
-  gt(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean> {
-    return cmp.gt(this, y);
-  }
-  /** `ops.ge(this, y)`. */
-  ge(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean> {
-    return cmp.ge(this, y);
-  }
-  /** `ops.not(this)`. */
-  not(): MessageNode<boolean> {
-    return logic.not(this);
-  }
-  /** `ops.getItem(this, key)`: element of an array, property of an object, or entry of a Map. */
-  getItem<K extends keyof T>(key: MaybeNode<K>): MessageNode<T[K]> {
-    return coll.getItem(this, key);
-  }
-  /** `ops.getAttr(this, name)`: a property of an object. */
-  getAttr<K extends keyof T & string>(name: MaybeNode<K>): MessageNode<T[K]> {
-    return misc.getAttr(this, name);
-  }
-  /** `ops.len(this)`: length of a string or array, size of a Map or Set, key count of an object. */
-  len(): MessageNode<number> {
-    return coll.len(this);
-  }
-  /** `ops.concat(this, y)`: string concatenation. */
-  concat(this: Node<string>, y: MaybeNode<unknown>): MessageNode<string> {
-    return str.concat(this, y);
-  }
-  /** `ops.split(this, separator)`. */
-  split(this: Node<string>, separator: MaybeNode<string>): MessageNode<string[]> {
-    return str.split(this, separator);
-  }
-  /** `ops.join(this, separator)`. */
-  join(this: Node<readonly unknown[]>, separator: MaybeNode<string>): MessageNode<string> {
-    return str.join(this, separator);
-  }
-  /** `ops.replace(this, pattern, replacement)`: replaces every occurrence. */
-  replace(
-    this: Node<string>,
-    pattern: MaybeNode<string>,
-    replacement: MaybeNode<string>,
-  ): MessageNode<string> {
-    return str.replace(this, pattern, replacement);
-  }
-  /** `ops.trim(this)`. */
-  trim(this: Node<string>): MessageNode<string> {
-    return str.trim(this);
-  }
-  /** `ops.lower(this)`. */
-  lower(this: Node<string>): MessageNode<string> {
-    return str.lower(this);
-  }
-  /** `ops.upper(this)`. */
-  upper(this: Node<string>): MessageNode<string> {
-    return str.upper(this);
-  }
-  /** `ops.call(this, ...args)`: calls the function this node holds. */
-  call<A extends unknown[], R>(
-    this: Node<(...args: A) => R>,
-    ...args: { [I in keyof A]: MaybeNode<A[I]> }
-  ): MessageNode<R> {
-    return misc.call(this, ...args);
-  }
-  /** `ops.clone(this)`: a deep copy as a new node. */
-  clone(): MessageNode<T> {
-    return misc.clone(this);
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * Normalization and hashing of requests for the response cache. The key covers everything that
  * can change the answer: provider, model id, every message, the response format (schema keys in
- * a canonical order), max tokens, temperature and seed. `signal` and `cache` are excluded.
+ * a canonical order), max tokens, temperature, seed and the sample index of deliberately repeated
+ * requests. `signal`, `cache` and `purpose` are excluded. A request without a sample index has the
+ * same key as before sample indices existed, so existing caches stay valid.
  */
 import * as crypto from "node:crypto";
 import type { GenerateRequest, LanguageModel, ResponseFormat } from "./types.js";
@@ -27,6 +29,8 @@ export interface NormalizedRequest {
   readonly temperature: number | null;
   /** Seed or `null`. */
   readonly seed: number | null;
+  /** Sample index or `null` (see `GenerateRequest.sample`). */
+  readonly sample: number | null;
 }
 
 /**
@@ -49,6 +53,7 @@ export function normalizeRequest(
     maxTokens: request.maxTokens ?? null,
     temperature: request.temperature ?? null,
     seed: request.seed ?? null,
+    sample: request.sample ?? null,
   };
 }
 
@@ -73,6 +78,7 @@ export function requestCacheKey(
     request.seed ?? null,
   ];
   for (const m of request.messages) flat.push(m.role, m.content);
+  if (request.sample !== undefined) flat.push(SAMPLE_MARK, request.sample);
   return sha256(JSON.stringify(flat));
 }
 
@@ -88,8 +94,12 @@ export function hashNormalized(normalized: NormalizedRequest): string {
     normalized.seed,
   ];
   for (const [role, content] of normalized.messages) flat.push(role, content);
+  if (normalized.sample !== null) flat.push(SAMPLE_MARK, normalized.sample);
   return sha256(JSON.stringify(flat));
 }
+
+// a marker no message role can be: after the messages, it starts the sample index
+const SAMPLE_MARK = 0;
 
 function sha256(text: string): string {
   // crypto.hash (Node ≥ 20.12) skips the Hash object; fall back for older 20.x

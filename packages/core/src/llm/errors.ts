@@ -258,7 +258,7 @@ export class InvalidRequestError extends LLMError {
   }
 }
 
-/** `resolveModel` needs a provider package (e.g. `@trace-ts/openai`) that is not installed. */
+/** `resolveLanguageModel` needs a provider package (e.g. `@trace-ts/openai`) that is not installed. */
 export class MissingProviderPackageError extends LLMError {
   /** Ends the run: see `RunStopReason`. */
   override get stopsRun(): RunStopReason {
@@ -301,7 +301,7 @@ export class MissingPriceError extends LLMError {
 }
 
 /** No model was given and none is registered as the default in the container. */
-export class NoDefaultModelError extends LLMError {
+export class NoDefaultLanguageModelError extends LLMError {
   /** Ends the run: see `RunStopReason`. */
   override get stopsRun(): RunStopReason {
     return "outage";
@@ -311,7 +311,7 @@ export class NoDefaultModelError extends LLMError {
     super(
       "LLM_NO_DEFAULT_MODEL",
       "no language model: pass { model } explicitly, or register a default with " +
-        "registerModel(container, model) (e.g. registerModel(container, await modelFromEnv()))",
+        "registerLanguageModel(container, model) (e.g. registerLanguageModel(container, await languageModelFromEnv()))",
       false,
     );
   }

@@ -51,6 +51,19 @@ export interface GenerateRequest {
   readonly signal?: AbortSignal;
   /** false = bypass the response cache for this call */
   readonly cache?: boolean;
+  /**
+   * What the call is for, e.g. `propose`, `gradient add0 -> str0`, `update str0 (retry 1)`: set by
+   * optimizers so that logs, usage records and scripted test models can tell calls apart without
+   * reading the prompt. Not sent to the provider and not part of the cache key.
+   */
+  readonly purpose?: string;
+  /**
+   * Sample index of a request that is deliberately asked more than once (several candidates at a
+   * temperature above 0): part of the cache key, so the response cache and the sharing of
+   * identical in-flight requests keep the samples apart instead of collapsing them into one
+   * answer. Not sent to the provider. Absent (the usual case) means an ordinary request.
+   */
+  readonly sample?: number;
 }
 
 /** Tokens consumed by one call. */

@@ -33,7 +33,7 @@ export interface ModelMethods {
   load(path: string, options?: LoadStateOptions): Promise<void>;
   /** A copy of the model with copied (default) or shared parameters (see `CloneOptions`). */
   clone(options?: CloneOptions<this>): this;
-  /** The learned values and code as an ES module text (see `exportModelSource`). */
+  /** The learned values and code as an ES module text (values as JSON, code as written). */
   exportSource(): string;
 }
 

@@ -71,5 +71,6 @@ export const ops = {
   fmt,
 } as const;
 
+export { CALL_LLM_OP, type CallLLMOptions, callLLM } from "./call-llm.js";
 export { collectInputs, type InputValues, type OpSpec, recordOp } from "./record.js";
 export { fmt };

@@ -72,3 +72,58 @@ export function createOptimizer(
   if (!container.isRegistered(OPTIMIZER_FACTORY, true)) throw new NoOptimizerError();
   return container.resolve<OptimizerFactory>(OPTIMIZER_FACTORY)([...parameters], container);
 }
+
+/** Options of an optimizer's `register…` function: its options plus whether it becomes the default. */
+export type RegisterWithOptions<O> = O & {
+  /** Make it the container's default optimizer (`createOptimizer`) (default true). */
+  readonly asDefault?: boolean;
+};
+
+/** The factory and registration functions of one optimizer class (see `optimizerRegistration`). */
+export interface OptimizerRegistration<O> {
+  /** The name it is registered under (`useOptimizer(container, name)`, `TRACE_OPTIMIZER=name`). */
+  readonly name: string;
+  /**
+   * A factory building the optimizer with `options`; without a `container` option, the optimizer
+   * takes its default language model from the container the factory is called with.
+   */
+  factory(options?: O): OptimizerFactory;
+  /**
+   * Registers the factory in `container` under `name` and, unless `asDefault: false`, as the
+   * container's default optimizer.
+   */
+  register(container: DependencyContainer, options?: RegisterWithOptions<O>): DependencyContainer;
+}
+
+/**
+ * The factory and `register` function of an optimizer class, so a package needs no registration
+ * code of its own.
+ *
+ * @example
+ * const registration = optimizerRegistration("rewrite", (parameters, options: RewriteOptions) => new Rewrite(parameters, options));
+ * registration.register(container, { objective: "…" });
+ * const optimizer = createOptimizer(agent.parameters(), container);
+ *
+ * @param name the registration name (lower case, e.g. `optoprime`)
+ * @param build builds the optimizer for parameters and options
+ */
+export function optimizerRegistration<O extends { readonly container?: DependencyContainer | undefined }>(
+  name: string,
+  build: (parameters: readonly ParameterNode[], options: O) => Optimizer,
+): OptimizerRegistration<O> {
+  const factory = (options: O = {} as O): OptimizerFactory => {
+    return (parameters, container) =>
+      build(parameters, { ...options, container: options.container ?? container });
+  };
+  return {
+    name,
+    factory,
+    register(container, options = {} as RegisterWithOptions<O>) {
+      const { asDefault, ...rest } = options;
+      return registerOptimizer(container, factory(rest as unknown as O), {
+        name,
+        asDefault: asDefault ?? true,
+      });
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { TraceError } from "../errors/trace-error.js";
+import { describeError } from "../graph/node.js";
 
 /** An optimizer was built with no trainable parameters, duplicates, or non-parameters. */
 export class InvalidParametersError extends TraceError {
@@ -29,5 +30,68 @@ export class NoOptimizerError extends TraceError {
         ? "no optimizer factory is registered; call registerOptimizer(container, factory) (e.g. registerOptoPrime from @trace-ts/optoprime) or useOptimizer(container, name)"
         : `no optimizer named '${name}' is registered; register it with registerOptimizer(container, factory, { name: '${name}' })`,
     );
+  }
+}
+
+/**
+ * A language model kept answering in a form the optimizer cannot use (nothing parseable, a value
+ * of the wrong type, code that does not compile, …) after every re-ask. The step changes nothing;
+ * its report carries the message as `error` and `UNUSABLE_ANSWER` as `errorCode`.
+ */
+export class UnusableAnswerError extends TraceError {
+  /** The optimizer, e.g. `OptoPrime`. */
+  readonly optimizer: string;
+  /** The conversation that failed, e.g. `propose` or `update str0`. */
+  readonly purpose: string;
+  /** What was wrong with the last answer. */
+  readonly problems: readonly string[];
+  /** Answers read (1 + re-asks). */
+  readonly attempts: number;
+
+  /**
+   * @param optimizer the optimizer's name
+   * @param purpose the conversation, e.g. `propose`
+   * @param problems what was wrong with the last answer
+   * @param attempts answers read
+   */
+  constructor(optimizer: string, purpose: string, problems: readonly string[], attempts: number) {
+    super(
+      "UNUSABLE_ANSWER",
+      `${optimizer} ${purpose}: no usable answer after ${attempts} ${attempts === 1 ? "try" : "tries"}; ` +
+        `nothing was changed. Last problems: ${problems.join("; ")}. ` +
+        "Raise maxRetries, use a stronger model, or read the prompt in the step report's calls.",
+    );
+    this.optimizer = optimizer;
+    this.purpose = purpose;
+    this.problems = problems;
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * A model call of an optimizer failed (provider error, timeout, spent budget, …). The step changes
+ * nothing; its report carries the message as `error` and, as `errorCode`, the code of the
+ * underlying failure (e.g. `LLM_RATE_LIMIT`, `LLM_BUDGET_EXCEEDED`; see `rootErrorCode`), so that a
+ * trainer can tell an outage from a bad answer. Cancellation is never wrapped: it is rethrown.
+ */
+export class ModelCallFailedError extends TraceError {
+  /** The optimizer, e.g. `TextGrad`. */
+  readonly optimizer: string;
+  /** The call that failed, e.g. `gradient add0 -> str0`. */
+  readonly purpose: string;
+
+  /**
+   * @param optimizer the optimizer's name
+   * @param purpose the call that failed
+   * @param cause the model's error
+   */
+  constructor(optimizer: string, purpose: string, cause: unknown) {
+    super(
+      "MODEL_CALL_FAILED",
+      `${optimizer} ${purpose}: the model call failed: ${describeError(cause)}. Nothing was changed; fix the cause and call step() again.`,
+      { cause },
+    );
+    this.optimizer = optimizer;
+    this.purpose = purpose;
   }
 }

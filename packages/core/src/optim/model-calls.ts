@@ -1,10 +1,11 @@
+import { rootErrorCode } from "../errors/trace-error.js";
 import { describeError } from "../graph/node.js";
 import type { GenerateRequest, GenerateResult, LanguageModel } from "../llm/types.js";
 import type { ModelCall } from "./report.js";
 
 /**
  * Records the model calls an optimizer makes while proposing, so they end up in the step report
- * (prompts, responses, usage, failures). Safe for concurrent calls.
+ * (prompts, responses, usage, failures with their error code). Safe for concurrent calls.
  */
 export class ModelCallLog {
   readonly #calls: ModelCall[] = [];
@@ -15,13 +16,14 @@ export class ModelCallLog {
   }
 
   /**
-   * Calls `model.generate(request)` and records it under `purpose`; a failure is recorded and
-   * rethrown.
+   * Calls `model.generate(request)` with `purpose` set on the request (unless it has one) and
+   * records the call under it; a failure is recorded (message and `errorCode`) and rethrown.
    */
   async generate(model: LanguageModel, request: GenerateRequest, purpose: string): Promise<GenerateResult> {
     const started = performance.now();
+    const sent = request.purpose === undefined ? { ...request, purpose } : request;
     try {
-      const result = await model.generate(request);
+      const result = await model.generate(sent);
       this.#calls.push({
         purpose,
         messages: request.messages,
@@ -31,10 +33,12 @@ export class ModelCallLog {
       });
       return result;
     } catch (error) {
+      const errorCode = rootErrorCode(error);
       this.#calls.push({
         purpose,
         messages: request.messages,
         error: describeError(error),
+        ...(errorCode !== undefined ? { errorCode } : {}),
         durationMs: performance.now() - started,
       });
       throw error;

@@ -68,7 +68,25 @@ export interface ApproveOptions {
 /** Options of `step()` and `propose()`. */
 export interface StepOptions {
   /** Cancels the model calls of this step. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Sample index of this proposal when several are asked for the same feedback (see
+   * `proposeCandidates`): the model requests carry it, so cached or shared responses of one
+   * sample are never reused for another. Absent for an ordinary proposal.
+   */
+  readonly sample?: number | undefined;
+}
+
+/** A candidate proposal with the score its updates earned (undefined: not scored or failed). */
+export interface ScoredProposal {
+  /** The proposal, as `proposeCandidates()` returned it. */
+  readonly proposal: Proposal;
+  /**
+   * Its score on the scale of the scores the feedback carries (the trainer passes its guide's
+   * score, where higher is better; an optimizer told to minimize reads it the same way it reads
+   * its feedback), or undefined when it was not scored.
+   */
+  readonly score: number | undefined;
 }
 
 /** What `apply()` did. */
@@ -265,6 +283,10 @@ export abstract class Optimizer {
   async #step(options: StepOptions): Promise<StepReport> {
     const started = performance.now();
     const proposal = await this.propose(options);
+    return this.#finishStep(proposal, started);
+  }
+
+  async #finishStep(proposal: Proposal, started: number): Promise<StepReport> {
     const approval = await this.approve(proposal.updates, {
       keys: proposal.keys,
       reasoning: proposal.reasoning,
@@ -282,16 +304,58 @@ export abstract class Optimizer {
       errorCode: proposal.errorCode,
       calls: proposal.calls,
       details: proposal.details,
-      prompts: proposal.calls.map((c) => c.messages),
-      responses: proposal.calls.flatMap((c) => (c.response === undefined ? [] : [c.response])),
       applied,
       rejected: [...proposal.rejected, ...approval.rejected, ...rejected],
       usage: totalUsage(proposal.calls),
       durationMs: performance.now() - started,
     };
-    this.afterStep(report);
+    this.afterStep(report, proposal);
     return report;
   }
+
+  /**
+   * Asks for `count` candidate proposals for the current feedback, without changing anything.
+   * The caller scores them (e.g. by applying each, evaluating, and reverting), tells the optimizer
+   * the scores with `observeScores()`, and applies the one it chooses (`approve()` then
+   * `apply()`). The default runs `propose()` `count` times concurrently, the first as an ordinary
+   * proposal and the others with sample indices 1, 2, … (see `StepOptions.sample`); optimizers
+   * with a better way to diversify (prompt variants, temperatures) override it.
+   *
+   * Cancellation rejects with `CancelledError` once every started proposal has settled.
+   *
+   * @param count how many candidates (at least 1)
+   * @param options the signal of the step
+   * @throws InvalidOptionError when `count` is not a positive integer
+   */
+  async proposeCandidates(count: number, options: StepOptions = {}): Promise<Proposal[]> {
+    if (!Number.isInteger(count) || count < 1)
+      throw new InvalidOptionError(
+        `${this.name}.proposeCandidates`,
+        "count",
+        `must be a positive integer, got ${count}`,
+      );
+    const settled = await Promise.allSettled(
+      Array.from({ length: count }, (_, i) =>
+        this.propose(i === 0 ? { ...options, sample: undefined } : { ...options, sample: i }),
+      ),
+    );
+    const proposals: Proposal[] = [];
+    for (const s of settled) {
+      if (s.status === "rejected") throw s.reason;
+      proposals.push(s.value);
+    }
+    return proposals;
+  }
+
+  /**
+   * Tells the optimizer how the candidates of `proposeCandidates()` scored, before one of them is
+   * applied, so that optimizers that learn from scores (e.g. OPRO's history of solutions) can
+   * record every candidate, not only the one applied. The default ignores it. It changes no
+   * parameter.
+   *
+   * @param scored each candidate with its score
+   */
+  observeScores(_scored: readonly ScoredProposal[]): void {}
 
   /**
    * Sets new values. Each value is checked again with the parameter's validator; a parameter this
@@ -318,7 +382,7 @@ export abstract class Optimizer {
         rejected.push({ key, value, reason });
         continue;
       }
-      const before = parameter._data;
+      const before = parameter.peek();
       parameter.data = value;
       applied.push({ key, name: parameter.name, parameter, before, after: value });
     }
@@ -344,7 +408,7 @@ export abstract class Optimizer {
   ): PreparedUpdates {
     const updates = new Map<ParameterNode, unknown>();
     const rejected: RejectedChange[] = [];
-    const byKey = new Map(view.variables.map((v) => [v.key, v.node as ParameterNode]));
+    const byKey = new Map(view.variables.map((v) => [v.key, v.node]));
     for (const [key, raw] of Object.entries(suggestion)) {
       const parameter = byKey.get(key);
       if (parameter === undefined) {
@@ -362,8 +426,11 @@ export abstract class Optimizer {
     return { updates, rejected };
   }
 
-  /** Called after each step with its report (e.g. to update memory). */
-  protected afterStep(_report: StepReport): void {}
+  /**
+   * Called after each `step()` with its report and the proposal it applied (e.g. to update a
+   * memory from `proposal.view`, the problem the proposal was made from).
+   */
+  protected afterStep(_report: StepReport, _proposal: Proposal): void {}
 
   /** Optimizer-specific state as plain JSON (default: none). */
   protected saveState(): unknown {

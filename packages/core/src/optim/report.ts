@@ -1,6 +1,7 @@
 import type { ParameterNode } from "../graph/node.js";
 import type { ChatMessage, TokenUsage } from "../llm/types.js";
 import { formatValue } from "../problem/format-value.js";
+import type { ProblemView } from "../problem/problem-view.js";
 
 /** One model call an optimizer made while proposing. */
 export interface ModelCall {
@@ -14,6 +15,11 @@ export interface ModelCall {
   readonly usage?: TokenUsage;
   /** Why the call failed, when it did. */
   readonly error?: string;
+  /**
+   * Stable code of the failure, when it did fail with a `TraceError` in its cause chain (e.g.
+   * `LLM_RATE_LIMIT`, `LLM_BUDGET_EXCEEDED`, `LLM_CANCELLED`; see `rootErrorCode`).
+   */
+  readonly errorCode?: string;
   /** Wall-clock duration in milliseconds. */
   readonly durationMs: number;
 }
@@ -83,18 +89,19 @@ export interface Proposal {
   readonly calls: readonly ModelCall[];
   /** Optimizer-specific details (candidates, gradients, history shown, …). */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * The problem view the proposal was made from (values as they were then), when the optimizer
+   * read one; optimizers use it after the step (memory, history). Not part of reports.
+   */
+  readonly view?: ProblemView;
 }
 
 /** Everything one `step()` did: the proposal, what was applied, what was rejected, usage. */
-export interface StepReport extends Omit<Proposal, "updates" | "keys"> {
+export interface StepReport extends Omit<Proposal, "updates" | "keys" | "view"> {
   /** The optimizer's name, e.g. `OptoPrime`. */
   readonly optimizer: string;
   /** 1 for the first step of this optimizer, then 2, … */
   readonly step: number;
-  /** The prompts sent, one message list per model call (same order as `calls`). */
-  readonly prompts: readonly (readonly ChatMessage[])[];
-  /** The raw responses, one per successful model call. */
-  readonly responses: readonly string[];
   /** Values changed, before and after. */
   readonly applied: readonly AppliedChange[];
   /** Token totals. */

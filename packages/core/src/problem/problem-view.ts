@@ -11,12 +11,12 @@ const VARIABLE = 8;
 
 import { type ValueType, valueTypeOf } from "./value-type.js";
 
-/** One node as the problem view presents it. */
-export interface ProblemEntry {
+/** One node as the problem view presents it (`ProblemEntry<ParameterNode>` for variables). */
+export interface ProblemEntry<N extends Node = Node> {
   /** Identifier the model sees; unique within this view (see `ProblemView.nodeByKey`). */
   readonly key: string;
   /** The node itself. */
-  readonly node: Node;
+  readonly node: N;
   /** Its current value. */
   readonly value: unknown;
   /** Coarse type of the value (`code` for function source). */
@@ -47,7 +47,7 @@ export interface ProblemView {
   /** The nodes of the subgraph in topological order (parents first). */
   readonly nodes: readonly Node[];
   /** The chosen trainable parameters that some feedback reached, in the order they were given. */
-  readonly variables: readonly ProblemEntry[];
+  readonly variables: readonly ProblemEntry<ParameterNode>[];
   /** Fixed values the subgraph reads: roots and values computed without any chosen parameter. */
   readonly inputs: readonly ProblemEntry[];
   /** Values computed from the variables that are not outputs. */
@@ -114,7 +114,7 @@ export function problemView(
   for (const node of order) if ((node._flags & IN_VIEW) !== 0) nodes.push(node);
 
   const { keyOf, nodeByKey } = assignKeys(nodes);
-  const entry = (node: Node): ProblemEntry => ({
+  const entry = <N extends Node>(node: N): ProblemEntry<N> => ({
     key: keyOf(node),
     node,
     value: node._data,
@@ -123,7 +123,7 @@ export function problemView(
     constraint: node instanceof ParameterNode ? node.constraint : undefined,
   });
 
-  const variables: ProblemEntry[] = [];
+  const variables: ProblemEntry<ParameterNode>[] = [];
   for (const p of parameters) {
     if (p._stamp === stamp && (p._flags & (IN_VIEW | VARIABLE)) === IN_VIEW && p.trainable) {
       p._flags |= VARIABLE;

@@ -4,6 +4,7 @@
  */
 
 export * from "./optimizer-conformance.js";
+export { fillTo, measureParseWork, type ParseWork } from "./parse-work.js";
 export {
   ScriptExhaustedError,
   type ScriptedCall,

@@ -11,6 +11,12 @@
  * ```
  *
  * or without a runner: `const results = await runOptimizerConformance(adapter)`.
+ *
+ * The suite is versioned (`CONFORMANCE_SUITE_VERSION`); an optimizer that passed an older version
+ * may fail a newer one. Version 2 (the shared optimizer kernel) added: every request carries a
+ * `purpose` that the report's calls repeat (the report no longer has `prompts`/`responses`);
+ * unusable answers end with `errorCode` `UNUSABLE_ANSWER`; failed calls are recorded with their
+ * error code; `proposeCandidates()` returns distinct samples without changing anything.
  */
 import { bundle } from "../bundle/bundle.js";
 import { ExecutionError } from "../errors/execution-error.js";
@@ -26,6 +32,12 @@ import { OptimizerStateError } from "../optim/errors.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { StepReport } from "../optim/report.js";
 import { ScriptedModel, type ScriptedResponse } from "./scripted-model.js";
+
+/**
+ * Version of the suite's checks: 2 since the shared optimizer kernel (see the module comment for
+ * what changed since 1).
+ */
+export const CONFORMANCE_SUITE_VERSION = 2;
 
 /** Settings the suite passes when it builds an optimizer. */
 export interface ConformanceOptimizerOptions {
@@ -235,6 +247,7 @@ export function optimizerConformanceChecks(adapter: ConformanceAdapter): Conform
         t.hasError(report);
         t.equal([p.data, s.data, p.version, s.version], [3, "Hello", 0, 0], "parameter values and versions");
         t.equal(report.applied.length, 0, "number of applied changes");
+        t.equal(report.errorCode, "UNUSABLE_ANSWER", "report.errorCode after unusable answers");
         t.atLeast(model.callCount, 2, "model calls (the optimizer must re-ask once with maxRetries: 1)");
         t.reportIsComplete(report, model, optimizer);
       },
@@ -289,6 +302,28 @@ export function optimizerConformanceChecks(adapter: ConformanceAdapter): Conform
       optimizer.apply(proposal.updates, proposal.keys);
       t.equal(p.data, 8, "the parameter after apply()");
     }),
+    check("proposeCandidates(): distinct samples, nothing changed until one is applied", async () => {
+      const p = node(3, { trainable: true, name: "factor" });
+      const out = multiply(p, 2);
+      // the model answers each sample differently: a cache or a shared in-flight request that
+      // collapsed the samples would make the candidates equal
+      const model = new ScriptedModel((request) =>
+        adapter.suggest(request, { [p.key]: 8 + (request.sample ?? 0) }),
+      );
+      const optimizer = adapter.create([p], model, { maxRetries: 1 });
+      optimizer.zeroFeedback();
+      optimizer.backward(out, "The result should be 16.");
+      const candidates = await optimizer.proposeCandidates(3);
+      t.equal(candidates.length, 3, "number of candidates");
+      t.equal([p.data, p.version], [3, 0], "the parameter after proposeCandidates()");
+      const values = candidates.map((c) => c.updates.get(p) as number).sort((a, b) => a - b);
+      t.equal(values, [8, 9, 10], "the candidates' values (one per sample index)");
+      optimizer.observeScores(candidates.map((proposal, i) => ({ proposal, score: i })));
+      t.equal([p.data, p.version], [3, 0], "the parameter after observeScores()");
+      const best = candidates.find((c) => c.updates.get(p) === 10)!;
+      optimizer.apply(best.updates, best.keys);
+      t.equal(p.data, 10, "the parameter after applying the chosen candidate");
+    }),
     check("model failure: an error in the report and parameters untouched", async () => {
       const p = node(3, { trainable: true, name: "factor" });
       const out = multiply(p, 2);
@@ -301,6 +336,10 @@ export function optimizerConformanceChecks(adapter: ConformanceAdapter): Conform
       const report = await optimizer.step();
       t.hasError(report);
       t.equal(report.errorCode, "LLM_PROVIDER", "report.errorCode (the model error's code)");
+      t.ok(
+        report.calls.some((c) => c.errorCode === "LLM_PROVIDER"),
+        "the failed call in report.calls must carry the model error's code (errorCode LLM_PROVIDER)",
+      );
       t.equal([p.data, p.version], [3, 0], "the parameter after a failed model call");
       t.reportIsComplete(report, model, optimizer);
     }),
@@ -461,7 +500,16 @@ class Checker {
       model.callCount,
       "number of calls in the report vs calls the model received",
     );
-    this.equal(report.prompts.length, report.calls.length, "report.prompts length vs report.calls length");
+    const purposes = model.calls.map((c) => c.request.purpose);
+    this.ok(
+      purposes.every((p) => typeof p === "string" && p.trim() !== ""),
+      "every request must carry a purpose (the optimizer stage that made it)",
+    );
+    this.equal(
+      report.calls.map((c) => c.purpose).sort(),
+      [...(purposes as string[])].sort(),
+      "the purposes of report.calls vs the purposes of the requests the model received",
+    );
     this.equal(report.usage.calls, report.calls.length, "report.usage.calls");
     const sent = model.calls.map((c) => canonicalJson(c.request.messages)).sort();
     const reported = report.calls.map((c) => canonicalJson(c.messages)).sort();

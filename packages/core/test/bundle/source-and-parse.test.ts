@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { annotateSource, CodeCompileError } from "@trace-ts/core";
+import { CodeCompileError } from "@trace-ts/core";
+import { annotateSource } from "@trace-ts/core/graph";
 import { dedent } from "../../src/bundle/source.js";
 import { canonicalForm } from "../../src/code/canonical.js";
 import { parseFunction } from "../../src/code/parse.js";

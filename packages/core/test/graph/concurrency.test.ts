@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { graphScope, isTracing, node, noTrace, ops } from "@trace-ts/core";
+import { graphScope, node, noTrace, ops } from "@trace-ts/core";
+import { isTracing } from "@trace-ts/core/graph";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

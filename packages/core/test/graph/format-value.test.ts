@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { formatValue, truncateText } from "@trace-ts/core";
+import { formatValue, truncateText } from "@trace-ts/core/optimizer";
 
 describe("formatValue", () => {
   it.each([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { graphScope, keyStem, NameScope, node, ops, resetNames } from "@trace-ts/core";
+import { graphScope, node, ops, resetNames } from "@trace-ts/core";
+import { keyStem, NameScope } from "@trace-ts/core/graph";
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

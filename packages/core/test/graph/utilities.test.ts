@@ -1,24 +1,25 @@
 import { describe, expect, it } from "@jest/globals";
 import {
-  ancestorsInTopologicalOrder,
-  currentTraceState,
-  describeValue,
   ExceptionNode,
   feedbackToText,
   graphScope,
   InvalidOptionError,
   isExceptionEntry,
   isFeedback,
-  isTracing,
   node,
   ops,
   ParameterNode,
   problemView,
-  validateOptions,
   valueTypeOf,
+} from "@trace-ts/core";
+import {
+  ancestorsInTopologicalOrder,
+  currentTraceState,
+  isTracing,
   withTraceSlot,
   withTraceState,
-} from "@trace-ts/core";
+} from "@trace-ts/core/graph";
+import { describeValue, validateOptions } from "@trace-ts/core/optimizer";
 
 describe("small public utilities of the graph layer", () => {
   it("ancestorsInTopologicalOrder lists each ancestor once, parents before children", () => {

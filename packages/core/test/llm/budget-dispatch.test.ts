@@ -7,29 +7,31 @@
 import { describe, expect, it } from "@jest/globals";
 import {
   Budget,
-  type BudgetAmount,
   BudgetExceededError,
-  type BudgetLedger,
-  type BudgetLimits,
   CancelledError,
-  enforceBudget,
   type GenerateRequest,
   type GenerateResult,
-  InMemoryBudgetLedger,
   InvalidRequestError,
   type LanguageModel,
+  ProviderError,
+  UsageTracker,
+  withDefaults,
+} from "@trace-ts/core";
+import {
+  type BudgetAmount,
+  type BudgetLedger,
+  type BudgetLimits,
+  enforceBudget,
+  InMemoryBudgetLedger,
   type LedgerReservation,
   type LedgerReserveResult,
   type PriceTable,
-  ProviderError,
   rateLimit,
   retry,
-  UsageTracker,
   upperBoundInputTokens,
   upperBoundTextTokens,
-  withDefaults,
   wrapModel,
-} from "@trace-ts/core";
+} from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 const TIMEOUT = 60_000;

@@ -2,17 +2,16 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { CancelledError, type GenerateRequest } from "@trace-ts/core";
 import {
-  CancelledError,
   DiskCacheStore,
-  type GenerateRequest,
   hashNormalized,
   MemoryCacheStore,
   normalizeRequest,
   requestCacheKey,
   responseCache,
   wrapModel,
-} from "@trace-ts/core";
+} from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 const req = (content: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({

@@ -1,19 +1,19 @@
 import { describe, expect, it } from "@jest/globals";
 import {
-  CALL_LLM_OP,
   callLLM,
   createContainer,
   ExceptionNode,
   ExecutionError,
   InvalidRequestError,
   MessageNode,
-  NoDefaultModelError,
+  NoDefaultLanguageModelError,
   node,
   noTrace,
   ParameterNode,
   RateLimitError,
-  registerModel,
+  registerLanguageModel,
 } from "@trace-ts/core";
+import { CALL_LLM_OP } from "@trace-ts/core/graph";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 describe("callLLM", () => {
@@ -86,11 +86,11 @@ describe("callLLM", () => {
   it("uses the default model of the container", async () => {
     const container = createContainer();
     const model = new ScriptedModel(["from container"]);
-    registerModel(container, model);
+    registerLanguageModel(container, model);
     expect((await callLLM("s", "u", { container })).data).toBe("from container");
     const empty = createContainer();
     const err = await callLLM("s", "u", { container: empty }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(NoDefaultModelError); // a configuration problem ends the run
+    expect(err).toBeInstanceOf(NoDefaultLanguageModelError); // a configuration problem ends the run
   });
 
   it("records no parents inside noTrace", async () => {

@@ -1,13 +1,7 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "@jest/globals";
-import {
-  CallSignal,
-  CancelledError,
-  callAbortError,
-  LLMTimeoutError,
-  ProviderError,
-  sdkBackstopTimeout,
-} from "@trace-ts/core";
+import { CancelledError, LLMTimeoutError, ProviderError } from "@trace-ts/core";
+import { CallSignal, callAbortError, sdkBackstopTimeout } from "@trace-ts/core/llm";
 import { startStubServer } from "@trace-ts/core/testing";
 
 const ctx = { provider: "p", modelId: "m", baseURL: "http://127.0.0.1:1", timeoutMs: 50 };

@@ -2,15 +2,12 @@ import { describe, expect, it } from "@jest/globals";
 import {
   Budget,
   BudgetExceededError,
-  defineMiddleware,
   type GenerateRequest,
   ProviderError,
   UsageTracker,
-  unwrapModel,
-  type WrappedModel,
   withDefaults,
-  wrapModel,
 } from "@trace-ts/core";
+import { defineMiddleware, unwrapModel, type WrappedModel, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 const req: GenerateRequest = { messages: [{ role: "user", content: "hi" }], maxTokens: 10 };

@@ -1,24 +1,23 @@
 import { describe, expect, it } from "@jest/globals";
 import {
   createContainer,
-  getDefaultModel,
-  hasDefaultModel,
+  getDefaultLanguageModel,
+  hasDefaultLanguageModel,
   LANGUAGE_MODEL,
   type LanguageModel,
+  languageModelFromEnv,
   MissingApiKeyError,
   MissingProviderPackageError,
-  modelFromEnv,
-  NoDefaultModelError,
+  NoDefaultLanguageModelError,
   parseModelSpec,
   registeredProviders,
-  registerModel,
+  registerLanguageModel,
   registerProvider,
-  resolveModel,
+  resolveLanguageModel,
   UnknownModelError,
   unregisterProvider,
-  unwrapModel,
-  WrappedModel,
 } from "@trace-ts/core";
+import { unwrapModel, WrappedModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 describe("container helpers", () => {
@@ -26,28 +25,28 @@ describe("container helpers", () => {
     const parent = createContainer();
     const a = new ScriptedModel(["a"], { modelId: "a" });
     const b = new ScriptedModel(["b"], { modelId: "b" });
-    registerModel(parent, a);
+    registerLanguageModel(parent, a);
     const child = createContainer(parent);
-    expect(getDefaultModel(child)).toBe(a);
-    registerModel(child, b);
-    expect(getDefaultModel(child)).toBe(b);
-    expect(getDefaultModel(parent)).toBe(a);
+    expect(getDefaultLanguageModel(child)).toBe(a);
+    registerLanguageModel(child, b);
+    expect(getDefaultLanguageModel(child)).toBe(b);
+    expect(getDefaultLanguageModel(parent)).toBe(a);
     expect(child.resolve<LanguageModel>(LANGUAGE_MODEL)).toBe(b);
   });
 
   it("accepts a factory and reports a missing default clearly", () => {
     const c = createContainer();
-    expect(hasDefaultModel(c)).toBe(false);
-    expect(() => getDefaultModel(c)).toThrow(NoDefaultModelError);
-    expect(() => getDefaultModel(c)).toThrow(/registerModel\(container, model\)/);
+    expect(hasDefaultLanguageModel(c)).toBe(false);
+    expect(() => getDefaultLanguageModel(c)).toThrow(NoDefaultLanguageModelError);
+    expect(() => getDefaultLanguageModel(c)).toThrow(/registerLanguageModel\(container, model\)/);
     let built = 0;
-    registerModel(c, () => {
+    registerLanguageModel(c, () => {
       built++;
       return new ScriptedModel(["x"]);
     });
-    getDefaultModel(c);
+    getDefaultLanguageModel(c);
     expect(built).toBe(1);
-    expect(() => registerModel(c, {} as never)).toThrow(TypeError);
+    expect(() => registerLanguageModel(c, {} as never)).toThrow(TypeError);
   });
 });
 
@@ -72,24 +71,24 @@ describe("parseModelSpec", () => {
   });
 });
 
-describe("resolveModel", () => {
+describe("resolveLanguageModel", () => {
   const env = { OPENAI_API_KEY: "sk-test-not-real", ANTHROPIC_API_KEY: "sk-ant-test-not-real" };
 
   it("loads @trace-ts/openai on demand and wraps the model in the default stack", async () => {
-    const m = await resolveModel("openai:gpt-4o-mini", { env });
+    const m = await resolveLanguageModel("openai:gpt-4o-mini", { env });
     expect(m).toBeInstanceOf(WrappedModel);
     expect(m.provider).toBe("openai");
     expect(m.modelId).toBe("gpt-4o-mini");
     expect(unwrapModel(m).constructor.name).toBe("OpenAIChatModel");
-    const bare = await resolveModel("openai:gpt-4o-mini", { env, defaults: false });
+    const bare = await resolveLanguageModel("openai:gpt-4o-mini", { env, defaults: false });
     expect(bare.constructor.name).toBe("OpenAIChatModel");
     expect(String(bare)).not.toContain("sk-test");
   });
 
   it("builds anthropic and openai-compatible models", async () => {
-    const claude = await resolveModel("anthropic:claude-sonnet-4-6", { env, defaults: false });
+    const claude = await resolveLanguageModel("anthropic:claude-sonnet-4-6", { env, defaults: false });
     expect(claude).toMatchObject({ provider: "anthropic", modelId: "claude-sonnet-4-6" });
-    const local = await resolveModel("openai-compatible:llama3.1@http://127.0.0.1:9/v1", {
+    const local = await resolveLanguageModel("openai-compatible:llama3.1@http://127.0.0.1:9/v1", {
       env: {},
       defaults: false,
     });
@@ -98,15 +97,19 @@ describe("resolveModel", () => {
       modelId: "llama3.1",
       baseURL: "http://127.0.0.1:9/v1",
     });
-    await expect(resolveModel("openai-compatible:llama3.1", { env: {} })).rejects.toThrow(/TRACE_BASE_URL/);
+    await expect(resolveLanguageModel("openai-compatible:llama3.1", { env: {} })).rejects.toThrow(
+      /TRACE_BASE_URL/,
+    );
   });
 
   it("names the environment variable when a key is missing", async () => {
-    await expect(resolveModel("openai:gpt-4o-mini", { env: {} })).rejects.toMatchObject({
+    await expect(resolveLanguageModel("openai:gpt-4o-mini", { env: {} })).rejects.toMatchObject({
       code: "LLM_MISSING_KEY",
       envVar: "OPENAI_API_KEY",
     });
-    const err = await resolveModel("anthropic:claude-sonnet-4-6", { env: {} }).catch((e: unknown) => e);
+    const err = await resolveLanguageModel("anthropic:claude-sonnet-4-6", { env: {} }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(MissingApiKeyError);
     expect((err as Error).message).toMatch(/set the ANTHROPIC_API_KEY environment variable/);
   });
@@ -114,7 +117,7 @@ describe("resolveModel", () => {
   it("says which package to install when a provider package is missing", async () => {
     registerProvider("nowhere", { packageName: "trace-ts-provider-that-is-not-installed" });
     try {
-      const err = await resolveModel("nowhere:x").catch((e: unknown) => e);
+      const err = await resolveLanguageModel("nowhere:x").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(MissingProviderPackageError);
       expect((err as Error).message).toMatch(/npm install trace-ts-provider-that-is-not-installed/);
     } finally {
@@ -129,31 +132,31 @@ describe("resolveModel", () => {
       (id) => new ScriptedModel((r) => r.messages.at(-1)!.content, { modelId: id, provider: "echo" }),
     );
     try {
-      const m = await resolveModel("echo:e1", { defaults: false });
+      const m = await resolveLanguageModel("echo:e1", { defaults: false });
       expect((await m.generate({ messages: [{ role: "user", content: "ping" }] })).text).toBe("ping");
     } finally {
       unregisterProvider("echo");
     }
-    await expect(resolveModel("nope:x")).rejects.toThrow(/unknown provider "nope"/);
+    await expect(resolveLanguageModel("nope:x")).rejects.toThrow(/unknown provider "nope"/);
     expect(() => registerProvider("Bad Name", () => new ScriptedModel([]))).toThrow(RangeError);
   });
 });
 
-describe("modelFromEnv", () => {
+describe("languageModelFromEnv", () => {
   it("errors naming TRACE_MODEL when it is not set", async () => {
-    const err = await modelFromEnv({ env: {} }).catch((e: unknown) => e);
+    const err = await languageModelFromEnv({ env: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnknownModelError);
     expect((err as Error).message).toMatch(/TRACE_MODEL environment variable is not set/);
   });
 
   it("errors naming the provider's key variable", async () => {
-    await expect(modelFromEnv({ env: { TRACE_MODEL: "openai:gpt-4o-mini" } })).rejects.toMatchObject({
+    await expect(languageModelFromEnv({ env: { TRACE_MODEL: "openai:gpt-4o-mini" } })).rejects.toMatchObject({
       envVar: "OPENAI_API_KEY",
     });
   });
 
   it("reads TRACE_MODEL and TRACE_BASE_URL", async () => {
-    const m = await modelFromEnv({
+    const m = await languageModelFromEnv({
       env: { TRACE_MODEL: "qwen2:7b", TRACE_BASE_URL: "http://127.0.0.1:9/v1" },
       defaults: false,
     });
@@ -162,7 +165,7 @@ describe("modelFromEnv", () => {
       modelId: "qwen2:7b",
       baseURL: "http://127.0.0.1:9/v1",
     });
-    const o = await modelFromEnv({
+    const o = await languageModelFromEnv({
       env: { TRACE_MODEL: "openai:gpt-4o", OPENAI_API_KEY: "sk-test-not-real" },
     });
     expect(o).toMatchObject({ provider: "openai", modelId: "gpt-4o" });

@@ -1,15 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  AuthenticationError,
-  type LLMLogEvent,
-  logCalls,
-  ProviderError,
-  REDACTED,
-  redact,
-  redactString,
-  withDefaults,
-  wrapModel,
-} from "@trace-ts/core";
+import { AuthenticationError, ProviderError, withDefaults } from "@trace-ts/core";
+import { type LLMLogEvent, logCalls, REDACTED, redact, redactString, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 const FAKE_KEY = "sk-test-not-real-0123456789abcdef";

@@ -3,14 +3,13 @@ import {
   AuthenticationError,
   BadResponseError,
   CancelledError,
-  connectionDetail,
   InvalidRequestError,
   LLMTimeoutError,
   ProviderError,
-  providerFailureToError,
   RateLimitError,
   TraceError,
 } from "@trace-ts/core";
+import { connectionDetail, providerFailureToError } from "@trace-ts/core/llm";
 
 const ctx = {
   provider: "p",

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  CancelledError,
-  type GenerateRequest,
-  rateLimit,
-  SlidingWindowLimiter,
-  wrapModel,
-} from "@trace-ts/core";
+import { CancelledError, type GenerateRequest } from "@trace-ts/core";
+import { rateLimit, SlidingWindowLimiter, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 const req: GenerateRequest = { messages: [{ role: "user", content: "hi" }] };

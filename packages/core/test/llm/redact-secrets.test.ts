@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { describe, expect, it } from "@jest/globals";
+import { AuthenticationError, ProviderError } from "@trace-ts/core";
 import {
-  AuthenticationError,
   knownSecrets,
   type LLMLogEvent,
   logCalls,
-  ProviderError,
   providerFailureToError,
   providerSecrets,
   REDACTED,
@@ -16,7 +15,7 @@ import {
   redactString,
   registerSecret,
   wrapModel,
-} from "@trace-ts/core";
+} from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 const hex = () => randomBytes(12).toString("hex");

@@ -1,17 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
 import {
   AuthenticationError,
-  backoffDelay,
   CancelledError,
   type GenerateRequest,
   LLMTimeoutError,
   ProviderError,
-  parseRetryAfter,
   RateLimitError,
-  type RetryEvent,
-  retry,
-  wrapModel,
 } from "@trace-ts/core";
+import { backoffDelay, parseRetryAfter, type RetryEvent, retry, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 const req: GenerateRequest = { messages: [{ role: "user", content: "hi" }] };

@@ -1,19 +1,16 @@
 import { describe, expect, it } from "@jest/globals";
+import { Budget, BudgetExceededError, type GenerateRequest, UsageTracker } from "@trace-ts/core";
 import {
-  Budget,
-  BudgetExceededError,
   costOf,
   enforceBudget,
-  type GenerateRequest,
   lookupPrice,
   MissingPriceError,
   type PriceTable,
   responseCache,
   trackUsage,
   type UsageRecord,
-  UsageTracker,
   wrapModel,
-} from "@trace-ts/core";
+} from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 const req = (content = "hi", extra: Partial<GenerateRequest> = {}): GenerateRequest => ({

@@ -7,7 +7,6 @@ import {
   graphScope,
   InvalidOptionError,
   type LanguageModel,
-  ModelCallLog,
   node,
   Optimizer,
   type OptimizerOptions,
@@ -18,6 +17,7 @@ import {
   rejectCodeChanges,
   requireStrictForCode,
 } from "@trace-ts/core";
+import { ModelCallLog } from "@trace-ts/core/optimizer";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
 /** Asks its model for `{"suggestion": {...}, "reasoning": "..."}` and proposes that. */

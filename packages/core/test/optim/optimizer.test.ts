@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
 import {
-  convertSuggestedValue,
   createContainer,
   createOptimizer,
   formatChanges,
@@ -15,9 +14,9 @@ import {
   type Proposal,
   registerOptimizer,
   type StepReport,
-  stripCodeFence,
   useOptimizer,
 } from "@trace-ts/core";
+import { convertSuggestedValue, stripCodeFence } from "@trace-ts/core/optimizer";
 
 /** An optimizer whose "model" is a fixed suggestion; counts steps in its state. */
 class FixedOptimizer extends Optimizer {
@@ -96,10 +95,10 @@ describe("Optimizer base", () => {
       cacheWriteTokens: 0,
       calls: 1,
     });
-    expect(report.prompts).toHaveLength(1);
-    expect(report.responses).toEqual([
+    expect(report.calls).toHaveLength(1);
+    expect(report.calls[0]!.response).toBe(
       JSON.stringify({ [n.key]: "2.5", [s.key]: "new", [flag.key]: "yes", nope: 1 }),
-    ]);
+    );
     expect(opt.seen).toEqual([n.key, s.key, flag.key]);
   });
 
@@ -280,7 +279,8 @@ describe("rootErrorCode", () => {
 
 describe("report helpers", () => {
   it("totalUsage sums the calls, stepReportToJSON keeps only plain data", async () => {
-    const { totalUsage, stepReportToJSON } = await import("@trace-ts/core");
+    const { stepReportToJSON } = await import("@trace-ts/core");
+    const { totalUsage } = await import("@trace-ts/core/optimizer");
     const usage = totalUsage([
       {
         purpose: "a",
@@ -308,7 +308,7 @@ describe("report helpers", () => {
   });
 
   it("sameValue compares JSON-like values structurally", async () => {
-    const { sameValue } = await import("@trace-ts/core");
+    const { sameValue } = await import("@trace-ts/core/optimizer");
     expect(sameValue({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBe(true);
     expect(sameValue({ a: 1 }, { a: 1, b: undefined })).toBe(false);
     expect(sameValue([1], { 0: 1 })).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { hasNameAt, type ParseMeter, skipSpace, stripCodeFence, stripFence } from "@trace-ts/core";
+import { hasNameAt, type ParseMeter, skipSpace, stripCodeFence, stripFence } from "@trace-ts/core/optimizer";
 
 /** The pattern `stripCodeFence` used before it became a one-pass scan: the reference behaviour. */
 function fenceByRegex(text: string): string {

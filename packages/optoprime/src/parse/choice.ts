@@ -5,7 +5,7 @@
  * characters) is refused unread.
  */
 
-import { skipSpace } from "@trace-ts/core";
+import { skipSpace } from "@trace-ts/core/optimizer";
 import { type ScanBudget, scanValueAt } from "./jsonish.js";
 
 /** Options of {@link readChoice}. */

@@ -1,4 +1,4 @@
-import { CHARS_PER_TOKEN, estimateMessageTokens } from "@trace-ts/core";
+import { CHARS_PER_TOKEN, estimateMessageTokens } from "@trace-ts/core/llm";
 import { type Draft, type DraftSection, omissionMarker, userLength, userText } from "./draft.js";
 
 /** What fitting a prompt into its token budget did; part of every OptoPrime step report. */

@@ -1,4 +1,5 @@
-import { formatValue, isExceptionEntry, MessageNode, type ProblemEntry, truncateText } from "@trace-ts/core";
+import { isExceptionEntry, MessageNode, type ProblemEntry } from "@trace-ts/core";
+import { formatValue, truncateText } from "@trace-ts/core/optimizer";
 
 /** A value rendered for the prompt, with the full text kept so it can be cut shorter later. */
 export interface RenderedValue {

@@ -1,10 +1,13 @@
 import type { ChatMessage, ProblemView } from "@trace-ts/core";
+import { DEFAULT_VALUE_CHAR_BUDGET } from "@trace-ts/core/optimizer";
 import type { MemoryEntry } from "../memory.js";
-import { DEFAULT_PROMPT_TOKEN_BUDGET, DEFAULT_VALUE_CHAR_BUDGET } from "../options.js";
 import { fitToBudget, type PromptBudgetReport } from "./budget.js";
 import { userText } from "./draft.js";
 import { renderProblem } from "./render.js";
 import { DEFAULT_OBJECTIVE } from "./text.js";
+
+/** Default of `promptTokenBudget` (estimated tokens of the prompt). */
+export const DEFAULT_PROMPT_TOKEN_BUDGET = 32_000;
 
 /** Options of {@link renderPrompt}; the same meaning as the `OptoPrime` options of those names. */
 export interface RenderPromptOptions {

@@ -2,7 +2,8 @@
  * Beam search over parameter sets: keep the `width` best candidates; each step expands every
  * candidate with `branches` proposals and keeps the best `width` of parents and children.
  */
-import { validateOptions } from "@trace-ts/core";
+import type { Proposal } from "@trace-ts/core";
+import { validateOptions } from "@trace-ts/core/optimizer";
 import { type Snapshot, sameSnapshot } from "../snapshot.js";
 import { PERFECT_NOTE } from "./minibatch.js";
 import { positiveInteger, resolveScoreOn, type ScoreOn, savedCandidates, scoreCurrent } from "./scoring.js";
@@ -27,12 +28,20 @@ interface Member {
   score: number | null;
 }
 
+/** A proposal of one member's expansion and the values it leads to (undefined: it changed nothing). */
+interface Expansion {
+  readonly proposal: Proposal;
+  readonly values: Snapshot | undefined;
+}
+
 /**
  * Beam search. Each step draws one minibatch; for every candidate in the beam (best first) it
  * sets the candidate's parameters, runs the minibatch, sends feedback backward and asks the
- * optimizer for `branches` proposals. New candidates are scored (duplicates dropped), the best
- * `width` of old and new candidates form the next beam (ties favour older candidates), and the
- * best one's parameters are put in effect.
+ * optimizer for `branches` proposals with one `proposeCandidates(branches)` call (asked
+ * concurrently). New candidates are scored (duplicates dropped), the optimizer is told the scores
+ * of each candidate's proposals (`observeScores`, once per expanded candidate), the best `width`
+ * of old and new candidates form the next beam (ties favour older candidates), and the best one's
+ * parameters are put in effect.
  *
  * Cost per step: `width × (batch + branches proposals)` plus the scoring of each new candidate.
  *
@@ -54,8 +63,10 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
     async step(context): Promise<StepOutcome> {
       const on = resolveScoreOn("beamSearch", options.scoreOn, context);
       const sample = context.nextBatch();
+      const start = context.snapshot();
       const outcomes: ProposalOutcome[] = [];
       const children: (Member & { parent: number; outcome: number })[] = [];
+      const expansions: Expansion[][] = [];
       const batchScores: number[] = [];
       let first: BatchRun | undefined;
       let perfect = 0;
@@ -70,9 +81,9 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
           perfect++;
           continue;
         }
-        for (let b = 0; b < branches; b++) {
-          context.phase(`candidate ${m + 1}/${beam.length}: proposal ${b + 1}/${branches}`);
-          const proposal = await context.propose();
+        context.phase(`candidate ${m + 1}/${beam.length}: ${branches} proposal${branches === 1 ? "" : "s"}`);
+        const expansion: Expansion[] = [];
+        for (const proposal of await context.proposeCandidates(branches)) {
           const applied = context.apply(proposal);
           const values = context.snapshot();
           context.revert(applied);
@@ -81,8 +92,10 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
             beam.some((x) => sameSnapshot(x.values, values)) ||
             children.some((c) => sameSnapshot(c.values, values));
           if (!duplicate) children.push({ values, score: null, parent: m, outcome: outcomes.length });
+          expansion.push({ proposal, values: applied.length === 0 ? undefined : values });
           outcomes.push({ proposal, applied, chosen: false, parent: m });
         }
+        expansions.push(expansion);
       }
       // score: members keep validation scores; on the batch, everything is scored on this batch
       if (on === "batch") {
@@ -101,6 +114,21 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
       }
       const previousTop = beam[0]!;
       const pool: (Member & { outcome?: number })[] = [...beam, ...children];
+      // each expansion's scores, told with the step's starting parameters in effect (before the
+      // new best is): a duplicate has the score of the candidate it repeats, one that changed
+      // nothing has none
+      context.restore(start);
+      for (const expansion of expansions) {
+        context.observeScores(
+          expansion.map(({ proposal, values }) => ({
+            proposal,
+            score:
+              values === undefined
+                ? undefined
+                : (pool.find((x) => sameSnapshot(x.values, values))?.score ?? undefined),
+          })),
+        );
+      }
       const ranked = pool
         .map((member, order) => ({ member, order }))
         .sort((a, b) => b.member.score! - a.member.score! || a.order - b.order)

@@ -2,7 +2,7 @@
  * Best-of-N search: per step, N proposals from the same feedback, each evaluated, the best kept
  * when it beats the current parameters.
  */
-import { validateOptions } from "@trace-ts/core";
+import { validateOptions } from "@trace-ts/core/optimizer";
 import { type Snapshot, sameSnapshot } from "../snapshot.js";
 import { PERFECT_NOTE } from "./minibatch.js";
 import { positiveInteger, resolveScoreOn, type ScoreOn, scoreCurrent } from "./scoring.js";
@@ -21,12 +21,17 @@ export interface BestOfNOptions {
 
 /**
  * Best-of-N search. Each step runs the minibatch and sends feedback backward once, then asks the
- * optimizer for `n` proposals (`optimizer.propose()`, which changes nothing), applies each in
- * turn, scores it and reverts it. The best candidate replaces the current parameters only if it
- * scores strictly higher than they do; identical proposals are scored once.
+ * optimizer for `n` candidate proposals with one `proposeCandidates(n)` call (asked concurrently;
+ * nothing is changed), applies each in turn, scores it and reverts it. Identical proposals are
+ * scored once. The optimizer is told every candidate's score (`observeScores`, undefined for a
+ * candidate that changed nothing) before anything is applied; then the best candidate replaces
+ * the current parameters only if it scores strictly higher than they do.
  *
- * With a deterministic model all N proposals are usually the same: use a sampling temperature
- * (or an optimizer that varies its candidates) for this to search anything.
+ * The candidates differ as the optimizer makes them differ: by default each is asked with its own
+ * sample index (so a response cache keeps them apart), `OptoPrimeMulti` spreads temperatures and
+ * prompt variants over them. With a deterministic model that ignores sample indices all N
+ * proposals are the same: use a sampling temperature (or an optimizer that varies its
+ * candidates) for this to search anything.
  *
  * @param options number of proposals and where to score them
  */
@@ -66,10 +71,12 @@ export function bestOfN(options: BestOfNOptions = {}): Algorithm {
       const start = context.snapshot();
       const current =
         scoreOn === "validation" ? (baseline ?? (await context.evaluate("current"))) : batch.mean;
+      context.phase(`${n} proposal${n === 1 ? "" : "s"}`);
+      const asked = await context.proposeCandidates(n);
       const candidates: { outcome: ProposalOutcome; values: Snapshot | undefined }[] = [];
-      for (let k = 1; k <= n; k++) {
-        context.phase(`proposal ${k}/${n}`);
-        const proposal = await context.propose();
+      for (const [i, proposal] of asked.entries()) {
+        const k = i + 1;
+        context.phase(`candidate ${k}/${asked.length}`);
         const applied = context.apply(proposal);
         if (applied.length === 0) {
           candidates.push({ outcome: { proposal, applied, chosen: false }, values: undefined });
@@ -84,6 +91,8 @@ export function bestOfN(options: BestOfNOptions = {}): Algorithm {
         candidates.push({ outcome: { proposal, applied, score, chosen: false }, values });
       }
       context.restore(start);
+      // every candidate's score, before the winner is applied
+      context.observeScores(asked.map((proposal, i) => ({ proposal, score: candidates[i]!.outcome.score })));
       let best = -1;
       for (let i = 0; i < candidates.length; i++) {
         const s = candidates[i]!.outcome.score;

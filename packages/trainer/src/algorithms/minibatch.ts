@@ -2,7 +2,8 @@
  * Minibatch training: run every example of a minibatch, send each output its own feedback, take
  * one optimizer step. Optionally keep the update only when the validation score improves.
  */
-import { InvalidOptionError, validateOptions } from "@trace-ts/core";
+import { InvalidOptionError } from "@trace-ts/core";
+import { validateOptions } from "@trace-ts/core/optimizer";
 import type { Algorithm, StepOutcome } from "./types.js";
 
 /** @internal The note of a step that skipped the optimizer because the batch was perfect. */

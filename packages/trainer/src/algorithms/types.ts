@@ -2,7 +2,14 @@
  * The contract between the training loop and a training algorithm. The loop owns data order,
  * evaluation, logging, checkpoints and stopping; an algorithm decides what one step does.
  */
-import type { AppliedChange, Optimizer, ParameterNode, Proposal, StepReport } from "@trace-ts/core";
+import type {
+  AppliedChange,
+  Optimizer,
+  ParameterNode,
+  Proposal,
+  ScoredProposal,
+  StepReport,
+} from "@trace-ts/core";
 import type { Rng } from "../data/rng.js";
 import type { SampledBatch } from "../data/sampler.js";
 import type { ExampleResult, OutageFailure } from "../evaluate.js";
@@ -115,11 +122,36 @@ export interface AlgorithmContext {
   snapshot(): Snapshot;
   /** Sets the parameters to `snapshot`. */
   restore(snapshot: Snapshot): void;
-  /** `optimizer.propose()` with the run's signal (a spent budget or cancellation stops the run). */
+  /**
+   * `optimizer.propose()` with the run's signal, its updates passed through the approval hooks (a
+   * spent budget, cancellation or too many optimizer outages stop the run).
+   */
   propose(): Promise<Proposal>;
+  /**
+   * `optimizer.proposeCandidates(count)` with the run's signal: `count` candidate proposals for
+   * the current feedback, asked concurrently (with sample indices, or the optimizer's own way
+   * of varying them), nothing changed. Each candidate gets what `propose()` gives one proposal:
+   * the stop rules check what it reports, then its updates pass through the approval hooks.
+   * Score the candidates, tell the optimizer with `observeScores()`, then apply the one chosen.
+   *
+   * @param count how many candidates (a positive integer)
+   */
+  proposeCandidates(count: number): Promise<Proposal[]>;
+  /**
+   * Tells the optimizer how the candidates of `proposeCandidates()` scored
+   * (`optimizer.observeScores`), before the chosen one is applied: give every candidate, with
+   * undefined as the score of one that was not scored (e.g. it changed nothing). Optimizers that
+   * learn from scores (OPRO's history) record them; others ignore them.
+   *
+   * @param scored each candidate, as `proposeCandidates()` returned it, with its score
+   */
+  observeScores(scored: readonly ScoredProposal[]): void;
   /** `optimizer.step()` with the run's signal (same stopping rules as `propose`). */
   optimizerStep(): Promise<StepReport>;
-  /** Applies a proposal's updates; returns what changed. */
+  /**
+   * Applies a proposal's updates; returns what changed. With approval hooks, only a proposal
+   * returned by `propose()` or `proposeCandidates()` may be applied.
+   */
   apply(proposal: Proposal): AppliedChange[];
   /** Undoes applied changes. */
   revert(applied: readonly AppliedChange[]): void;

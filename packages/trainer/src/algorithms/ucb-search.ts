@@ -2,7 +2,8 @@
  * UCB search: a buffer of candidate parameter sets with running score statistics; each step
  * expands the candidate with the highest upper confidence bound.
  */
-import { InvalidOptionError, validateOptions } from "@trace-ts/core";
+import { InvalidOptionError } from "@trace-ts/core";
+import { validateOptions } from "@trace-ts/core/optimizer";
 import { type Snapshot, sameSnapshot } from "../snapshot.js";
 import { PERFECT_NOTE } from "./minibatch.js";
 import { positiveInteger, savedCandidates } from "./scoring.js";

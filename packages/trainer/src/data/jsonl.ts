@@ -2,7 +2,7 @@
  * Reading JSON Lines (one JSON value per line) with errors that name the file and the line.
  */
 import { readFile } from "node:fs/promises";
-import { describeValue } from "@trace-ts/core";
+import { describeValue } from "@trace-ts/core/optimizer";
 import { DatasetError } from "../errors.js";
 import type { Example } from "./example.js";
 

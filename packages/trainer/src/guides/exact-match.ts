@@ -1,5 +1,5 @@
 /** The exact-match guide: score 1 when the output equals the example's target, else 0. */
-import { formatValue, truncateText } from "@trace-ts/core";
+import { formatValue, truncateText } from "@trace-ts/core/optimizer";
 import { GuideError } from "../errors.js";
 import type { Guide, GuideResult } from "./types.js";
 

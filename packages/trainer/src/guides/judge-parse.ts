@@ -1,4 +1,4 @@
-import { isSpace, skipSpace } from "@trace-ts/core";
+import { isSpace, skipSpace } from "@trace-ts/core/optimizer";
 /**
  * Reading a score and feedback out of an LLM judge's reply. Models wrap JSON in prose or fences,
  * write the score as text (`"7"`, `"7/10"`, `"70%"`), or skip JSON altogether (`Score: 7/10`);

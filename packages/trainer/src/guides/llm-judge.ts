@@ -1,11 +1,6 @@
 /** An LLM judge: a guide that asks a language model to grade each output. */
-import {
-  type ChatMessage,
-  formatValue,
-  type LanguageModel,
-  truncateText,
-  validateOptions,
-} from "@trace-ts/core";
+import type { ChatMessage, LanguageModel } from "@trace-ts/core";
+import { formatValue, truncateText, validateOptions } from "@trace-ts/core/optimizer";
 import type { Example } from "../data/example.js";
 import { JudgeResponseError } from "../errors.js";
 import { DEFAULT_MAX_JUDGE_REPLY_CHARS, type JudgeScale, parseJudgeResponse } from "./judge-parse.js";

@@ -2,7 +2,7 @@
  * Guides: functions that look at an agent's output for one example and say how good it is
  * (`score`, higher is better) and why (`feedback`, the text sent backward to the optimizer).
  */
-import { describeValue } from "@trace-ts/core";
+import { describeValue } from "@trace-ts/core/optimizer";
 import type { Example } from "../data/example.js";
 import { GuideError } from "../errors.js";
 

@@ -10,8 +10,8 @@ import {
   Optimizer,
   type ParameterNode,
   type UsageTracker,
-  validateOptions,
 } from "@trace-ts/core";
+import { validateOptions } from "@trace-ts/core/optimizer";
 import type { Agent, Forward } from "../agent.js";
 import { minibatch } from "../algorithms/minibatch.js";
 import type { Algorithm } from "../algorithms/types.js";

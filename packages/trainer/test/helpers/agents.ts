@@ -5,9 +5,7 @@
 import {
   callLLM,
   feedbackToText,
-  formatValue,
   type LanguageModel,
-  ModelCallLog,
   node,
   Optimizer,
   OptimizerStateError,
@@ -18,6 +16,7 @@ import {
   type StepOptions,
   type StepReport,
 } from "@trace-ts/core";
+import { formatValue, ModelCallLog } from "@trace-ts/core/optimizer";
 
 /**
  * An optimizer for tests: renders the problem as `VAR key = value` and `FEEDBACK key: text` lines,
@@ -52,6 +51,8 @@ export class JsonOptimizer extends Optimizer {
             { role: "user", content: lines.join("\n") },
           ],
           ...(options.signal ? { signal: options.signal } : {}),
+          // the sample index of a candidate (`proposeCandidates`): keeps samples apart in caches
+          ...(options.sample !== undefined ? { sample: options.sample } : {}),
         },
         "propose",
       );

@@ -1,4 +1,9 @@
-/** Public API of the language-model layer, re-exported from `@trace-ts/core`. */
+/**
+ * @trace-ts/core/llm — the language-model layer: the model contract, its errors, middleware
+ * (retries, rate limits, response caches, budgets, usage and cost tracking, logging), prices,
+ * token estimates and secret redaction. The names most programs use are also exported from
+ * `@trace-ts/core`.
+ */
 
 export {
   CACHE_KEY_VERSION,
@@ -6,9 +11,8 @@ export {
   type NormalizedRequest,
   normalizeRequest,
   requestCacheKey,
-} from "./cache-key.js";
-export { CALL_LLM_OP, type CallLLMOptions, callLLM } from "./call-llm.js";
-export { type CallAbortSource, CallSignal, sdkBackstopTimeout } from "./call-signal.js";
+} from "../llm/cache-key.js";
+export { type CallAbortSource, CallSignal, sdkBackstopTimeout } from "../llm/call-signal.js";
 export {
   AuthenticationError,
   BadResponseError,
@@ -23,21 +27,20 @@ export {
   MissingApiKeyError,
   MissingPriceError,
   MissingProviderPackageError,
-  NoDefaultModelError,
+  NoDefaultLanguageModelError,
   ProviderError,
   RateLimitError,
   UnknownModelError,
-} from "./errors.js";
+} from "../llm/errors.js";
 export {
   type BudgetAmount,
   type BudgetLedger,
   type BudgetLimits,
-  exceededLimit,
   InMemoryBudgetLedger,
   type LedgerReservation,
   type LedgerReserveResult,
   type LedgerTotals,
-} from "./ledger.js";
+} from "../llm/ledger.js";
 export {
   Budget,
   type BudgetOptions,
@@ -45,16 +48,16 @@ export {
   type BudgetReserveOptions,
   type BudgetState,
   enforceBudget,
-} from "./middleware/budget.js";
-export { type ResponseCacheOptions, responseCache } from "./middleware/cache.js";
+} from "../llm/middleware/budget.js";
+export { type ResponseCacheOptions, responseCache } from "../llm/middleware/cache.js";
 export {
   type CacheStore,
   type DiskCacheOptions,
   DiskCacheStore,
   type MemoryCacheOptions,
   MemoryCacheStore,
-} from "./middleware/cache-store.js";
-export { type WithDefaultsOptions, withDefaults } from "./middleware/defaults.js";
+} from "../llm/middleware/cache-store.js";
+export { type WithDefaultsOptions, withDefaults } from "../llm/middleware/defaults.js";
 export {
   type ErrorSummary,
   type LLMErrorEvent,
@@ -64,18 +67,16 @@ export {
   type LLMRetryEvent,
   type LogOptions,
   logCalls,
-  redactingEmitter,
-  summarizeError,
-} from "./middleware/log.js";
-export { type RateLimitOptions, rateLimit, SlidingWindowLimiter } from "./middleware/rate-limit.js";
-export { backoffDelay, type RetryEvent, type RetryOptions, retry } from "./middleware/retry.js";
+} from "../llm/middleware/log.js";
+export { type RateLimitOptions, rateLimit, SlidingWindowLimiter } from "../llm/middleware/rate-limit.js";
+export { backoffDelay, type RetryEvent, type RetryOptions, retry } from "../llm/middleware/retry.js";
 export {
   trackUsage,
   type UsageRecord,
   type UsageTotals,
   UsageTracker,
   type UsageTrackerOptions,
-} from "./middleware/usage.js";
+} from "../llm/middleware/usage.js";
 export {
   defineMiddleware,
   type LanguageModelMiddleware,
@@ -84,8 +85,8 @@ export {
   unwrapModel,
   WrappedModel,
   wrapModel,
-} from "./middleware/wrap.js";
-export { costOf, lookupPrice, type ModelPrice, type PriceTable, priceLookup } from "./prices.js";
+} from "../llm/middleware/wrap.js";
+export { costOf, lookupPrice, type ModelPrice, type PriceTable } from "../llm/prices.js";
 export {
   callAbortError,
   connectionDetail,
@@ -93,7 +94,7 @@ export {
   type ProviderFailure,
   providerFailureToError,
   redactProviderText,
-} from "./provider-failure.js";
+} from "../llm/provider-failure.js";
 export {
   knownSecrets,
   type ProviderSecretSources,
@@ -102,24 +103,18 @@ export {
   redact,
   redactError,
   redactString,
-  registeredSecrets,
   registerSecret,
   SECRET_ENV_VARS,
-  secretRegistryVersion,
-  secretsFromEnv,
-} from "./redact.js";
-export { type HeaderSource, parseRetryAfter } from "./retry-after.js";
+} from "../llm/redact.js";
+export { type HeaderSource, parseRetryAfter } from "../llm/retry-after.js";
 export {
   CHARS_PER_TOKEN,
   estimateInputTokens,
   estimateMessageTokens,
   estimateTextTokens,
-  JSON_FORMAT_OVERHEAD_BOUND,
-  MESSAGE_OVERHEAD_BOUND,
-  REQUEST_OVERHEAD_BOUND,
   upperBoundInputTokens,
   upperBoundTextTokens,
-} from "./tokens.js";
+} from "../llm/tokens.js";
 export type {
   ChatMessage,
   ChatRole,
@@ -129,4 +124,4 @@ export type {
   LanguageModel,
   ResponseFormat,
   TokenUsage,
-} from "./types.js";
+} from "../llm/types.js";

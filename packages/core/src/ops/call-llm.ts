@@ -1,15 +1,17 @@
 /**
  * `callLLM`: the traced language-model operator. Its result is a `MessageNode<string>` whose
  * parents are the prompt nodes, so feedback on the answer flows back to trainable prompts.
+ * It lives with the other operations (not in `llm/`) because it takes the default model from a DI
+ * container: `ops/` may import `di/`, `llm/` may not.
  */
 import type { DependencyContainer } from "tsyringe";
-import { getDefaultModel } from "../di/container.js";
+import { getDefaultLanguageModel } from "../di/container.js";
 import { ExecutionError } from "../errors/execution-error.js";
 import { findStopError } from "../errors/stop-error.js";
 import { ExceptionNode, type MaybeNode, MessageNode, type Node } from "../graph/node.js";
-import { collectInputs } from "../ops/record.js";
+import type { ChatMessage, GenerateRequest, GenerateResult, LanguageModel } from "../llm/types.js";
 import { validateOptions } from "../util/options.js";
-import type { ChatMessage, GenerateRequest, GenerateResult, LanguageModel } from "./types.js";
+import { collectInputs } from "./record.js";
 
 /** Options of {@link callLLM}: the model to use plus the request settings. */
 export interface CallLLMOptions extends Omit<GenerateRequest, "messages"> {
@@ -40,6 +42,8 @@ const SCHEMA = {
   seed: "integer",
   signal: "object",
   cache: "boolean",
+  purpose: "string",
+  sample: "integer",
 } as const;
 
 /**
@@ -98,7 +102,7 @@ export async function callLLM(
 
   let model: LanguageModel;
   try {
-    model = options.model ?? getDefaultModel(options.container);
+    model = options.model ?? getDefaultLanguageModel(options.container);
   } catch (error) {
     return fail(error);
   }
