@@ -5,9 +5,19 @@
 // This catches broken `exports` maps, missing files and dependencies that only resolve inside the
 // monorepo.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { checkSnippets, reportSnippets } from "./doc-snippets.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -53,6 +63,8 @@ execFileSync(
     "--prefer-offline",
     "--loglevel=error",
     `@types/node@${rootPkg.devDependencies["@types/node"]}`,
+    // the docs' testing examples import it (see the doc-snippet check below)
+    `@jest/globals@${rootPkg.devDependencies["@jest/globals"]}`,
     ...packages.map((p) => join(tarballs, p.file)),
   ],
   { cwd: project, stdio: "inherit" },
@@ -100,6 +112,43 @@ try {
   );
 } catch {
   problems.push("type-checking imports of the installed tarballs failed (see above)");
+}
+
+// Every TypeScript block of the README and the docs must compile in this project, against the
+// installed tarballs, as a user with the strictest common settings would compile it.
+const listed = (dir, keep) =>
+  readdirSync(join(root, dir))
+    .filter(keep)
+    .sort()
+    .map((name) => `${dir}/${name}`);
+const docs = [
+  "README.md",
+  ...listed("docs", (name) => name.endsWith(".md")),
+  ...listed("packages", (name) => existsSync(join(root, "packages", name, "README.md"))).map(
+    (p) => `${p}/README.md`,
+  ),
+];
+const exampleFiles = listed("examples/src/write-your-own", (name) => name.endsWith(".ts"));
+for (const file of [...docs, ...exampleFiles]) {
+  mkdirSync(dirname(join(project, file)), { recursive: true });
+  cpSync(join(root, file), join(project, file));
+}
+const snippets = checkSnippets(docs, {
+  root: project,
+  cwd: project,
+  compilerOptions: { paths: undefined, typeRoots: [join(project, "node_modules/@types")] },
+});
+const failing = snippets.filter((r) => r.diagnostics.length > 0);
+if (failing.length > 0) {
+  reportSnippets(snippets, (line) => console.error(line));
+  problems.push(
+    `${failing.length} documentation code block(s) do not compile against the installed tarballs`,
+  );
+} else {
+  const checked = snippets.filter((r) => !r.skipped).length;
+  console.log(
+    `doc snippets: ${checked} TypeScript blocks of ${docs.length} pages compile against the tarballs (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess)`,
+  );
 }
 
 if (problems.length > 0) {

@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "@jest/globals";
 import { ExceptionNode } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
@@ -49,6 +51,15 @@ describe("greeting agent example", () => {
     expect(languageFeedback("Hola, Juan!", "es")).toBe("Correct.");
   });
 
+  it("feedback checks what it says: the greeting must start with the greeting word", () => {
+    // contains "Hello" but does not start with it: the feedback's "must start with" rule fails
+    const wordy = "Well, John, I would like to say Hello to you!";
+    expect(languageFeedback(wordy, "en")).toMatch(/^Incorrect: .*must start with "Hello"/);
+    expect(languageFeedback("Dear Juan, Hola!", "es")).toMatch(/^Incorrect/);
+    // leading space is not a reason to fail
+    expect(languageFeedback("  Hello, John!", "en")).toBe("Correct.");
+  });
+
   it("training stops with the last parameters when the optimizer's model keeps failing", async () => {
     const run = await trainGreetingAgent({
       model: (agent) => {
@@ -65,4 +76,59 @@ describe("greeting agent example", () => {
     expect(run.reports.map((r) => r.error !== undefined)).toEqual([true, true]);
     expect(run.finalGreetings).toEqual(["Hola, John!", "Hola, Juan!"]);
   });
+});
+
+const register = fileURLToPath(new URL("../../scripts/ts-loader/register.mjs", import.meta.url));
+
+/** Runs an example script from its TypeScript source with only the given TRACE_ and key variables. */
+function runExample(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const {
+    NODE_OPTIONS: _node,
+    TRACE_MODEL: _model,
+    TRACE_BASE_URL: _base,
+    TRACE_OPTIMIZER: _optimizer,
+    OPENAI_API_KEY: _key,
+    ...rest
+  } = process.env;
+  const script = fileURLToPath(new URL(`../src/${file}`, import.meta.url));
+  const child = spawn(process.execPath, ["--import", register, script], {
+    env: { ...rest, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => {
+    stdout += c;
+  });
+  child.stderr.setEncoding("utf8").on("data", (c: string) => {
+    stderr += c;
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("examples end a setup mistake with one line, not a stack trace", () => {
+  it("the greeting demo without an API key: `error: <message>` naming the model, exit code 1", async () => {
+    const run = await runExample("greeting/main.ts", { TRACE_MODEL: "openai:gpt-4o-mini" });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toEqual([
+      'error: no API key for provider "openai" (model gpt-4o-mini): set the OPENAI_API_KEY environment variable, or pass apiKey explicitly',
+    ]);
+    expect(run.stderr).not.toMatch(/\n\s+at |modelId: undefined/);
+  }, 60_000);
+
+  it("an unknown TRACE_OPTIMIZER lists the registered optimizers", async () => {
+    const run = await runExample("swap-optimizer.ts", { TRACE_OPTIMIZER: "foo" });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      "error: TRACE_OPTIMIZER=foo: no optimizer named 'foo' is registered (registered: opro, optoprime, textgrad); " +
+        "use one of those, or register it with registerOptimizer(container, factory, { name: 'foo' })",
+    ]);
+  }, 60_000);
 });

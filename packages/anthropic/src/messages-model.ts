@@ -141,7 +141,7 @@ export class AnthropicMessagesModel implements LanguageModel {
     const baseURL = (options.client?.baseURL ?? options.baseURL ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "");
     const env = options.env ?? process.env;
     const apiKey = options.client ? options.client.apiKey : (options.apiKey ?? env.ANTHROPIC_API_KEY);
-    if (!apiKey && !options.client) throw new MissingApiKeyError("ANTHROPIC_API_KEY", this.provider);
+    if (!apiKey && !options.client) throw new MissingApiKeyError("ANTHROPIC_API_KEY", this.provider, modelId);
     const secrets = providerSecrets({
       apiKey,
       headers: options.headers,

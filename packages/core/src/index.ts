@@ -24,7 +24,7 @@ export {
 } from "./bundle/errors.js";
 export type { BundleOptions } from "./bundle/options.js";
 export { traced } from "./bundle/traced.js";
-export type { BundledFunction, Traced, TracedMethod } from "./bundle/types.js";
+export type { BundledFunction, Traced, TracedMethod, TrainableBundledFunction } from "./bundle/types.js";
 export {
   CodeCompileError,
   CodeForbiddenError,
@@ -67,6 +67,7 @@ export {
   InvalidOptionError,
   NotANodeError,
   NotAParameterError,
+  NotJsonValueError,
   PropagatorError,
 } from "./errors/graph-errors.js";
 export { findStopError } from "./errors/stop-error.js";

@@ -146,7 +146,7 @@ export class OpenAIChatModel implements LanguageModel {
     const env = options.env ?? process.env;
     let apiKey = options.client ? options.client.apiKey : (options.apiKey ?? env.OPENAI_API_KEY);
     if (!apiKey && !options.client) {
-      if (isOpenAI) throw new MissingApiKeyError("OPENAI_API_KEY", this.provider);
+      if (isOpenAI) throw new MissingApiKeyError("OPENAI_API_KEY", this.provider, modelId);
       apiKey = "not-needed"; // local servers ignore the key, but the SDK requires one
     }
     const secrets = providerSecrets({

@@ -1,4 +1,5 @@
 import { hasNameAt, isSpace, skipSpace, stripFence } from "@trace-ts/core/optimizer";
+import { VALUE_PLACEHOLDER } from "./prompt.js";
 /**
  * Reading a solution (`<value name="key">…</value>` blocks) out of an answer. The answer is
  * untrusted input: it is read in one pass (the closing tags are listed once, each opening tag is
@@ -98,8 +99,30 @@ export function readSolution(
   }
   if (first === undefined)
     return { ok: false, problem: 'the answer has no <value name="…"> … </value> block' };
+  for (const key in values) {
+    meter.steps++;
+    if (isPlaceholder(values[key]!)) {
+      return {
+        ok: false,
+        problem: `the block for ${key} still holds the placeholder ${VALUE_PLACEHOLDER} from the answer format: write the variable's new value in its place`,
+      };
+    }
+  }
   meter.steps += first;
   return { ok: true, values, reasoning: text.slice(0, first).trim() };
+}
+
+const PLACEHOLDER_TEXT = VALUE_PLACEHOLDER.replace(/^\[+|\]+$/g, "").toLowerCase();
+
+/** Whether a block's value is the template's placeholder line (brackets and case aside). */
+function isPlaceholder(value: string): boolean {
+  if (value.length > PLACEHOLDER_TEXT.length + 8) return false;
+  return (
+    value
+      .replace(/^\[+|\]+$/g, "")
+      .trim()
+      .toLowerCase() === PLACEHOLDER_TEXT
+  );
 }
 
 function next(text: string, from: number, meter: ParseMeter): number {

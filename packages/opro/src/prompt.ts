@@ -31,6 +31,23 @@ const SYSTEM = [
   "Learn from what the best solutions share and from what the feedback asks for; do not repeat a solution that was already tried.",
 ].join("\n");
 
+/** The made-up key of the answer template: it stands for a variable's key and must be replaced. */
+export const KEY_PLACEHOLDER = "KEY";
+
+/**
+ * The value line of the answer template. It cannot pass for a value (`readSolution` refuses an
+ * answer that still holds it), so a model that copies the template verbatim is asked again.
+ */
+export const VALUE_PLACEHOLDER = "[[replace this line with the complete new value]]";
+
+/** The answer format with placeholders: a made-up key and a value line that must be replaced. */
+export function answerTemplate(keys: readonly string[]): string {
+  return [
+    valueBlock(KEY_PLACEHOLDER, VALUE_PLACEHOLDER),
+    `Replace ${KEY_PLACEHOLDER} with a variable's key (${keys.join(", ")}) and the line ${VALUE_PLACEHOLDER} with that variable's new value; an answer that still holds a placeholder is refused.`,
+  ].join("\n");
+}
+
 /** `<value name="key">` … `</value>`: the block format of solutions, in prompts and answers. */
 export function valueBlock(key: string, text: string): string {
   return `<value name="${key}">\n${text}\n</value>`;
@@ -140,8 +157,8 @@ export function oproPrompt(input: OproPromptInput): ChatMessage[] {
     `## Earlier solutions, best first (${better})\n${input.history.text}${omitted}`,
     [
       "## Your answer",
-      "Write a short analysis of what made the better solutions better and what the feedback asks for. Then give a complete new solution, different from every solution above, with one block per variable:",
-      valueBlock(input.variables[0]?.key ?? "key", "the new value"),
+      "Write a short analysis of what made the better solutions better and what the feedback asks for. Then give a complete new solution, different from every solution above, with one block per variable, in this form:",
+      answerTemplate(input.variables.map((v) => v.key)),
       "Everything inside a block becomes that variable's value exactly as written:",
       ...rules.map((r) => `- ${r}`),
       "Lower-ranked solutions may be shortened with a marker like …[N more characters]; never copy such a marker into your answer.",
@@ -159,6 +176,6 @@ export function oproRetryMessage(problems: readonly string[], keys: readonly str
     "Your answer could not be used:",
     ...problems.map((p) => `- ${p}`),
     `Answer again with one block per variable (${keys.join(", ")}), in this form:`,
-    valueBlock(keys[0] ?? "key", "the new value"),
+    answerTemplate(keys),
   ].join("\n");
 }

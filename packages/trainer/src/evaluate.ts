@@ -4,7 +4,15 @@
  * `stopsRun`: budget, cancellation, model outage) do not.
  */
 import { setMaxListeners } from "node:events";
-import { describeError, ExecutionError, findStopError, graphScope, Node, TraceError } from "@trace-ts/core";
+import {
+  describeError,
+  ExecutionError,
+  findStopError,
+  graphScope,
+  InvalidOptionError,
+  Node,
+  TraceError,
+} from "@trace-ts/core";
 import { validateOptions } from "@trace-ts/core/optimizer";
 import pLimit from "p-limit";
 import type { Forward } from "./agent.js";
@@ -151,7 +159,16 @@ export function isOutage<O>(
  * @param options forward function, guide, dataset, concurrency and signal
  */
 export async function evaluate<I, O, T>(options: EvaluateOptions<I, O, T>): Promise<Evaluation<O>> {
-  validateOptions("evaluate", options, OPTIONS);
+  // a guide made by guide(fn) is a function, so `guide` is checked by its `check` method below
+  const unchecked =
+    options === null || typeof options !== "object" ? options : { ...options, guide: undefined };
+  validateOptions("evaluate", unchecked, OPTIONS);
+  if (typeof options.guide?.check !== "function")
+    throw new InvalidOptionError(
+      "evaluate",
+      "guide",
+      "must be a guide: an object with check(output, example, context)",
+    );
   const dataset = options.dataset;
   const items: readonly Example<I, T>[] = isExampleArray(dataset) ? dataset : dataset.items;
   const indices = options.indices ?? items.map((_, i) => i);

@@ -27,12 +27,21 @@ export {
 export {
   type BatchOptions,
   Dataset,
+  type DatasetName,
   type DatasetSplits,
   type SplitOptions,
   type SplitSizes,
 } from "./data/dataset.js";
 export type { Example } from "./data/example.js";
-export { type JsonlOptions, parseJsonl, readJsonl, toExample } from "./data/jsonl.js";
+export {
+  type JsonlDefaultOptions,
+  type JsonlOptions,
+  type JsonlParseOptions,
+  type JsonlValidateOptions,
+  parseJsonl,
+  readJsonl,
+  toExample,
+} from "./data/jsonl.js";
 export { Rng, type RngState } from "./data/rng.js";
 export { EpochSampler, type SampledBatch, type SamplerState } from "./data/sampler.js";
 export {
@@ -60,6 +69,7 @@ export {
 export { findCause, stoppingError, stopReasonOfCode } from "./fatal.js";
 export { type ExactMatchOptions, exactMatch } from "./guides/exact-match.js";
 export {
+  type FunctionGuide,
   type GuideFunction,
   type GuideFunctionResult,
   type GuideOptions,

@@ -2,11 +2,16 @@ import "../polyfill.js";
 import { callBundle } from "./call.js";
 import { CodeSlot } from "./code-slot.js";
 import { type AnyFunction, BundleDefinition } from "./definition.js";
-import { DecoratorUsageError, SourceUnavailableError } from "./errors.js";
+import {
+  DecoratorUsageError,
+  isLegacyDecoratorCall,
+  legacyDecoratorError,
+  SourceUnavailableError,
+} from "./errors.js";
 import { type BundleOptions, type ResolvedBundleOptions, resolveBundleOptions } from "./options.js";
 import { markBundled, methodSlot, recordMethod } from "./registry.js";
 import { rawSource } from "./source.js";
-import type { BundleableFunction, BundledFunction, BundleHandle } from "./types.js";
+import type { BundleableFunction, BundledFunction, BundleHandle, TrainableBundledFunction } from "./types.js";
 
 /** What `@bundle(options)` returns: a TC39 stage-3 method decorator. */
 export type BundleMethodDecorator = <This, A extends unknown[], R>(
@@ -31,6 +36,14 @@ export type BundleMethodDecorator = <This, A extends unknown[], R>(
  *   solve = bundle(function solve(this: Agent, q: string): string { return q; }, { trainable: true });
  * }
  */
+export function bundle<F extends BundleableFunction>(
+  fn: F,
+  options: BundleOptions & { readonly trainable: true },
+): TrainableBundledFunction<F>;
+/**
+ * `bundle(fn, options)` without `trainable: true` (or with a `trainable` that is only known at run
+ * time): `parameter` is `ParameterNode<string> | undefined`.
+ */
 export function bundle<F extends BundleableFunction>(fn: F, options?: BundleOptions): BundledFunction<F>;
 /**
  * `@bundle(options)`: a TC39 stage-3 method decorator with the same behavior for methods. Each
@@ -45,7 +58,16 @@ export function bundle<F extends BundleableFunction>(fn: F, options?: BundleOpti
  * const out = traced(new Agent()).answer(node("hi")); // MessageNode<string>
  */
 export function bundle(options?: BundleOptions): BundleMethodDecorator;
-export function bundle(first?: unknown, second?: unknown): unknown {
+export function bundle(...args: unknown[]): unknown {
+  const [first, second] = args;
+  // `@bundle` without parentheses, compiled with experimentalDecorators: (target, key, descriptor),
+  // always three arguments (a function first is a static member's class, not `bundle(fn, options)`)
+  if (
+    (typeof second === "string" || typeof second === "symbol") &&
+    (typeof first !== "function" || args.length >= 3)
+  ) {
+    if (isLegacyDecoratorCall(args)) throw legacyDecoratorError("@bundle", args);
+  }
   if (typeof first === "function") {
     if (isDecoratorContext(second)) {
       throw new DecoratorUsageError("@bundle", "write @bundle() with parentheses (it takes options)");
@@ -53,8 +75,14 @@ export function bundle(first?: unknown, second?: unknown): unknown {
     return bundleFunction(first as AnyFunction, second);
   }
   const resolved = resolveBundleOptions("@bundle", first);
-  return (value: AnyFunction, context: ClassMethodDecoratorContext) =>
-    decorateMethod(value, context, resolved);
+  return (...decoratorArgs: unknown[]) => {
+    if (isLegacyDecoratorCall(decoratorArgs)) throw legacyDecoratorError("@bundle", decoratorArgs);
+    return decorateMethod(
+      decoratorArgs[0] as AnyFunction,
+      decoratorArgs[1] as ClassMethodDecoratorContext,
+      resolved,
+    );
+  };
 }
 
 function isDecoratorContext(value: unknown): boolean {

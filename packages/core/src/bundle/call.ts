@@ -12,7 +12,14 @@ import { CallFrame, currentFrame, runInFrame } from "./frame.js";
 import { bindCall } from "./inputs.js";
 
 /**
- * Calls a bundled function. Three cases:
+ * Calls a bundled function. `returnsNodes` says what the call's declared type promises: `true`
+ * for a `bundle(fn)` function and for methods called through `traced(obj)` (a `MessageNode`),
+ * `false` for a `@bundle` method called directly (its plain declared type). A direct call runs
+ * exactly like a traced one — current (possibly rewritten) code, the same checks, failures thrown
+ * as `ExecutionError` — but returns the plain value, so its result is what its type says; to record
+ * the call in the graph, call it through `traced(obj)`.
+ *
+ * Three cases:
  *
  * - **traced** (outside any bundle body, or inside a `traceInside` body): the body runs with the
  *   arguments' plain values (nodes when `traceInside`), and the result is a `MessageNode` whose
@@ -38,7 +45,9 @@ export function callBundle(
     if (!frame.traceInside) return callPlain(slot, self, args, returnsNodes);
     if (frame.runs(slot)) return callPlain(slot, self, args, returnsNodes);
   }
-  return callTraced(slot, self, args, state, frame);
+  const result = callTraced(slot, self, args, state, frame);
+  if (returnsNodes) return result;
+  return isThenable(result) ? Promise.resolve(result).then(unwrapResult) : unwrapResult(result);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

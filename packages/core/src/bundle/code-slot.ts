@@ -67,6 +67,7 @@ export class CodeSlot {
       });
       this.#lastGood = source;
       slotsByParameter.set(this.#parameter, this);
+      def.warnAboutMissingScope();
     }
     return this.#parameter;
   }
@@ -85,6 +86,7 @@ export class CodeSlot {
   resolve(): Runnable {
     const def = this.definition;
     if (!this.trainable) return def.originalRunnable;
+    def.warnAboutMissingScope();
     const source = this.#parameter === undefined ? def.source : this.#parameter._data;
     const isolation = this.isolation;
     if (source === this.#activeSource && isolation === this.#activeIsolation && this.#active !== undefined)

@@ -1,3 +1,4 @@
+import vm from "node:vm";
 import { canonicalForm } from "../code/canonical.js";
 import { compileBinder, type PreparedCode, prepareCode } from "../code/compile.js";
 import { InvalidScopeError } from "../code/errors.js";
@@ -7,7 +8,7 @@ import type { CodeRunner, IsolationLevel, RunLimits } from "../code/runner.js";
 import { parameterList, signatureText } from "../code/signature.js";
 import { createStrictRunner } from "../code/strict/index.js";
 import type { ResolvedBundleOptions } from "./options.js";
-import { dedent, rawSource } from "./source.js";
+import { freeNames, normalizeIndentation, rawSource } from "./source.js";
 
 /** Any function a bundle can wrap (called through `Reflect.apply`). */
 export type AnyFunction = (this: never, ...args: never[]) => unknown;
@@ -52,6 +53,24 @@ export interface InputLayout {
 
 const INSTANCE_CACHE_LIMIT = 8;
 
+/** The `code` of the warning about names a trainable bundle's rewritten code would not see. */
+export const FREE_NAMES_WARNING = "TRACE_BUNDLE_FREE_NAMES";
+
+let builtins: ReadonlySet<string> | undefined;
+
+/**
+ * The globals suggested code sees in both tiers: the ECMAScript built-ins of a fresh V8 context
+ * and `console` (`SharedArrayBuffer`, `Atomics` and `WebAssembly` are removed by the sandbox).
+ */
+function sandboxGlobals(): ReadonlySet<string> {
+  if (builtins === undefined) {
+    const names = vm.runInNewContext("Object.getOwnPropertyNames(globalThis)") as string[];
+    const removed = new Set(["SharedArrayBuffer", "Atomics", "WebAssembly"]);
+    builtins = new Set([...names.filter((n) => !removed.has(n)), "console", "arguments"]);
+  }
+  return builtins;
+}
+
 /**
  * Everything shared by all calls of one bundled function or method: its name, options, original
  * function and captured source, parsed signature, input names, and the compiled versions of
@@ -75,6 +94,7 @@ export class BundleDefinition {
   #originalBinder: ((self: unknown, args: readonly unknown[]) => unknown[]) | null | undefined;
   #canonical: string | null | undefined;
   #description: string | undefined;
+  #freeNamesChecked = false;
   readonly #runners = new Map<string, { prepared: PreparedCode; runner: CodeRunner }>();
 
   /**
@@ -90,11 +110,14 @@ export class BundleDefinition {
     this.form = form;
   }
 
-  /** The captured, dedented source, or undefined for native and bound functions. */
+  /**
+   * The captured source, dedented and with 2-space indentation steps (see `normalizeIndentation`),
+   * or undefined for native and bound functions.
+   */
   get source(): string | undefined {
     if (this.#source === undefined) {
       const raw = rawSource(this.original);
-      this.#source = raw === undefined ? null : dedent(raw);
+      this.#source = raw === undefined ? null : normalizeIndentation(raw);
     }
     return this.#source ?? undefined;
   }
@@ -164,6 +187,53 @@ export class BundleDefinition {
       this.#description = `[${this.name}] ${this.options.description ?? `Calls ${this.name}(${params}).`}`;
     }
     return this.#description;
+  }
+
+  /**
+   * Names the original source reads from outside the function that rewritten code would not see:
+   * neither declared in the function, nor built-ins of the sandbox, nor in `scope`. Empty when the
+   * source or the scope is not available.
+   */
+  missingScopeNames(): string[] {
+    const parsed = this.parsed;
+    if (parsed === undefined) return [];
+    let scope: Readonly<Record<string, unknown>>;
+    try {
+      scope = this.scope();
+    } catch {
+      return [];
+    }
+    const globals = sandboxGlobals();
+    return (freeNames(parsed.js, parsed.wrap) ?? []).filter(
+      (n) => !globals.has(n) && !Object.hasOwn(scope, n),
+    );
+  }
+
+  /**
+   * For a trainable bundle, once: warns (`process.emitWarning`, code `TRACE_BUNDLE_FREE_NAMES`)
+   * when the original code uses names from the program that rewritten code would not see, because
+   * they are not in `scope`. Called at the first call and when the code parameter is made; skipped
+   * while the scope thunk cannot run yet (retried next time).
+   */
+  warnAboutMissingScope(): void {
+    if (this.#freeNamesChecked || !this.options.trainable) return;
+    try {
+      this.scope();
+    } catch {
+      return; // e.g. a const declared after the class: try again at the next call
+    }
+    this.#freeNamesChecked = true;
+    const missing = this.missingScopeNames();
+    if (missing.length === 0) return;
+    const list = missing.join(", ");
+    const known = this.options.scope === undefined ? [] : Object.keys(this.scope());
+    process.emitWarning(
+      `trace-ts: the trainable bundle ${this.name} uses ${list} from your program, which rewritten code will not see: ` +
+        "suggested code sees only its parameters, this, JavaScript's built-ins and the bundle's scope. " +
+        `Pass ${missing.length === 1 ? "it" : "them"} in with scope: () => ({ ${[...known, ...missing].join(", ")} }), ` +
+        "or the first rewrite will fail with a ReferenceError.",
+      { type: "TraceWarning", code: FREE_NAMES_WARNING },
+    );
   }
 
   /** The scope the bundle's suggested code may use (the `scope` thunk's result, checked). */
@@ -303,7 +373,7 @@ export class BundleDefinition {
       }
       this.#runners.set(key, entry);
     }
-    const runner = entry.runner;
+    const runner = withScopeHint(entry.runner);
     return {
       source: candidate as string,
       fn: this.original,
@@ -330,4 +400,48 @@ export class BundleDefinition {
       return undefined;
     }
   }
+}
+
+/**
+ * A runner whose `ReferenceError`s (`x is not defined`) say that suggested code sees only its
+ * parameters, `this`, built-ins and the bundle's `scope`, and how to pass the name in.
+ */
+function withScopeHint(runner: CodeRunner): CodeRunner {
+  return {
+    isolation: runner.isolation,
+    filename: runner.filename,
+    isAsync: runner.isAsync,
+    sourceLineOf: (line) => runner.sourceLineOf(line),
+    bind: (self, args) => runner.bind(self, args),
+    dispose: () => runner.dispose(),
+    call: (self, args, env) => {
+      let result: unknown;
+      try {
+        result = runner.call(self, args, env);
+      } catch (error) {
+        throw addScopeHint(error);
+      }
+      if (result instanceof Promise)
+        return result.then(undefined, (error: unknown) => {
+          throw addScopeHint(error);
+        });
+      return result;
+    },
+  };
+}
+
+/** Appends the scope hint to the message of a `ReferenceError: x is not defined` (the same object). */
+export function addScopeHint(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name !== "ReferenceError") return error;
+  const m = /^'?([A-Za-z_$][\w$]*)'? is not defined$/.exec(error.message);
+  if (m === null) return error;
+  const name = m[1]!;
+  try {
+    error.message =
+      `${error.message} (suggested code sees only its parameters, this, JavaScript's built-ins and the bundle's scope; ` +
+      `if ${name} is a helper or value of your program, give it to the bundle with scope: () => ({ ${name} }))`;
+  } catch {
+    // a frozen error keeps its message
+  }
+  return error;
 }

@@ -75,3 +75,48 @@ export class DecoratorUsageError extends TraceError {
     super("DECORATOR_USAGE", `${decorator}: ${problem}`);
   }
 }
+
+/**
+ * Whether decorator arguments have the shape of a legacy (`experimentalDecorators`) decorator call:
+ * `(target, propertyKey, descriptor?)` for a method, accessor, property or parameter (the key is a
+ * string or a symbol), or `(constructor)` alone for a class. Standard (TC39) decorators always get
+ * a context object as their second argument.
+ *
+ * @param args the arguments the decorator function received
+ */
+export function isLegacyDecoratorCall(args: readonly unknown[]): boolean {
+  const [target, key] = args;
+  const targetIsObject = (typeof target === "object" && target !== null) || typeof target === "function";
+  if (!targetIsObject) return false;
+  if (typeof key === "string" || typeof key === "symbol") return true;
+  return args.length === 1 && typeof target === "function";
+}
+
+/**
+ * The `DecoratorUsageError` for a decorator that TypeScript called the legacy way, because the
+ * file was compiled with `experimentalDecorators: true`.
+ *
+ * @param decorator `@bundle` or `@model`
+ * @param args the arguments it received, to name what it was put on
+ */
+export function legacyDecoratorError(decorator: string, args: readonly unknown[]): DecoratorUsageError {
+  const [target, key] = args;
+  let where = "a class";
+  if (typeof key === "string" || typeof key === "symbol") {
+    const owner =
+      typeof target === "function"
+        ? (target as { name?: string }).name
+        : (target as { constructor?: { name?: string } } | null)?.constructor?.name;
+    where = `${owner ? `${owner}.` : ""}${String(key)}`;
+  } else if (typeof target === "function" && (target as { name?: string }).name) {
+    where = `class ${(target as { name: string }).name}`;
+  }
+  return new DecoratorUsageError(
+    decorator,
+    `it was called the legacy way (on ${where}), which means this file is compiled with experimentalDecorators. ` +
+      "trace-ts uses standard (TC39) decorators: remove experimentalDecorators (and emitDecoratorMetadata) from the tsconfig of the files that use @bundle/@model. " +
+      "To keep legacy decorators elsewhere (NestJS, TypeORM, tsyringe's @inject), put the agent classes in files compiled by a separate tsconfig without experimentalDecorators (project references), " +
+      "or use the function form, which needs no decorator: name = bundle(function name(...) { ... }, options) and a class that extends Model. " +
+      'See "Using trace-ts next to experimentalDecorators" in docs/bundle.md.',
+  );
+}

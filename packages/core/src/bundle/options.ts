@@ -34,6 +34,13 @@ export interface BundleOptions {
    * The names suggested code may use besides its parameters, `this` and JavaScript's built-ins,
    * as a thunk evaluated when code is compiled: `scope: () => ({ clamp, OFFSET })`. A thunk, not an
    * object, because decorator arguments run before later `const`s are initialized.
+   *
+   * When the original code of a trainable bundle reads names of the program (an imported helper
+   * such as `callLLM`, a module function or constant) that are not built-ins and not in `scope`,
+   * the first call (or the creation of the code parameter) emits one warning per bundle through
+   * `process.emitWarning`, type `TraceWarning`, code `TRACE_BUNDLE_FREE_NAMES`, naming them and the
+   * `scope` to pass: rewritten code could not see them. A `ReferenceError` in rewritten code says
+   * the same.
    */
   readonly scope?: () => Readonly<Record<string, unknown>>;
   /**

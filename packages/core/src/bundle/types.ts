@@ -20,7 +20,10 @@ export interface BundleHandle {
    * bundle is not trainable. For a method, each instance has its own.
    */
   readonly parameter: ParameterNode<string> | undefined;
-  /** The current source: the code parameter's value, or the captured source (dedented). */
+  /**
+   * The current source: the code parameter's value, or the captured source (dedented, with 2-space
+   * indentation steps whatever the compiler printed).
+   */
   getSource(): string;
   /**
    * Checks new source (JavaScript or TypeScript; parse, signature, sandbox rules, strict-mode
@@ -34,15 +37,33 @@ export interface BundleHandle {
   rollback(): boolean;
 }
 
+/**
+ * The handle of a bundle declared with `trainable: true` (a literal `true` in the options): its code
+ * parameter always exists, so `parameter` is not `| undefined`.
+ */
+export interface TrainableBundleHandle extends BundleHandle {
+  /** Always true. */
+  readonly trainable: true;
+  /** The code parameter (key like `__code0`): its value is the current source. */
+  readonly parameter: ParameterNode<string>;
+}
+
 /** Any function `bundle()` accepts (an optional `this` annotation is kept). */
 export type BundleableFunction = (...args: never[]) => unknown;
 
 /**
  * A function made by `bundle(fn, options)`: callable with nodes or plain values (same `this`
- * as `fn`), returning a `MessageNode` (or a promise of one), plus source-code access.
+ * as `fn`), returning a `MessageNode` (or a promise of one), plus source-code access. `H` is
+ * `TrainableBundleHandle` when the options said `trainable: true` (then `parameter` is always set).
  */
-export type BundledFunction<F extends BundleableFunction> = BundleHandle &
+export type BundledFunction<F extends BundleableFunction, H extends BundleHandle = BundleHandle> = H &
   ((this: ThisParameterType<F>, ...args: TracedArgs<Parameters<F>>) => TracedResult<ReturnType<F>>);
+
+/** A function made by `bundle(fn, { trainable: true, … })`: its `parameter` is always set. */
+export type TrainableBundledFunction<F extends BundleableFunction> = BundledFunction<
+  F,
+  TrainableBundleHandle
+>;
 
 /** A `@bundle` method seen through `traced(obj)`: bound to `obj`, typed to take nodes and return nodes. */
 export type TracedMethod<A extends unknown[], R> = BundleHandle &

@@ -1,3 +1,4 @@
+import { clause } from "../errors/clause.js";
 import { TraceError } from "../errors/trace-error.js";
 
 /**
@@ -19,7 +20,7 @@ export class CodeCompileError extends TraceError {
   constructor(name: string, problem: string, line?: number, annotatedSource?: string) {
     super(
       "CODE_COMPILE",
-      `code for ${name} does not compile${line === undefined ? "" : ` (line ${line})`}: ${problem}. Fix the code and set it again; the previous code is unchanged.`,
+      `code for ${name} does not compile${line === undefined ? "" : ` (line ${line})`}: ${clause(problem)}. Fix the code and set it again; the previous code is unchanged.`,
     );
     this.line = line;
     this.annotatedSource = annotatedSource;
@@ -98,7 +99,7 @@ export class InvalidScopeError extends TraceError {
   constructor(name: string, problem: string) {
     super(
       "INVALID_SCOPE",
-      `scope of ${name}: ${problem}. Pass scope: () => ({ helper, CONSTANT }) with identifier keys.`,
+      `scope of ${name}: ${clause(problem)}. Pass scope: () => ({ helper, CONSTANT }) with identifier keys.`,
     );
   }
 }
@@ -142,7 +143,7 @@ export class SandboxDataError extends TraceError {
   constructor(name: string, where: string, problem: string) {
     super(
       "SANDBOX_DATA",
-      `${name}: ${where} cannot cross the sandbox: ${problem}. Only plain data (strings, numbers, booleans, null, arrays and plain objects) can.`,
+      `${name}: ${where} cannot cross the sandbox: ${clause(problem)}. Only plain data (strings, numbers, booleans, null, arrays and plain objects) can.`,
     );
     this.where = where;
   }

@@ -485,26 +485,66 @@ function intendedWrap(text: string): "object" | "paren" {
   return "object";
 }
 
-/** Message and (wrapped-text) line of a swc parse error. */
+/**
+ * Message and (wrapped-text) line of a swc parse error. swc's text (`Unexpected token \`ident\`.
+ * Expected ... , *,  (, [, :, , ?, = or an identifier`) is meant for compiler authors and is
+ * sent to the optimizer's model in re-asks, so it is turned into a short plain sentence with the
+ * column and the offending token (`unexpected \`a\` at column 5`).
+ */
 export function parseSwcError(error: unknown): { message: string; line: number | undefined } {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   const lines = text.split("\n");
   const head = lines.find((l) => /^\s*x /.test(l));
-  const message = head ? head.replace(/^\s*x\s+/, "").trim() : firstLine(error);
+  const raw = head ? head.replace(/^\s*x\s+/, "").trim() : firstLine(error);
   let line: number | undefined;
+  let column: number | undefined;
+  let token: string | undefined;
   const caret = lines.findIndex((l) => /^\s*:\s+\^/.test(l));
   for (let i = caret - 1; i >= 0 && caret > 0; i--) {
-    const m = /^\s*(\d+) \|/.exec(lines[i]!);
+    const m = /^(\s*(\d+) \| )(.*)$/.exec(lines[i]!);
     if (m) {
-      line = Number(m[1]);
+      line = Number(m[2]);
+      const at = lines[caret]!.indexOf("^") - m[1]!.length;
+      if (at >= 0) {
+        column = at + 1;
+        token = /^(?:[A-Za-z_$][\w$]*|\d+|\S)/.exec(m[3]!.slice(at))?.[0];
+      }
       break;
     }
   }
-  return { message, line };
+  return { message: plainSyntaxMessage(raw, column, token), line };
+}
+
+/** swc's parser message as a short sentence: `unexpected \`x\` at column 5`, `expected \`)\` but found \`{\` …`. */
+function plainSyntaxMessage(raw: string, column: number | undefined, token: string | undefined): string {
+  const where = column === undefined ? "" : ` at column ${column}`;
+  const found = token === undefined ? "" : `\`${token}\``;
+  const unexpected = /^Unexpected token `([^`]*)`/.exec(raw);
+  if (unexpected) return `unexpected ${found || `\`${unexpected[1]}\``}${where}`;
+  const expected = /^Expected (.+?), got (.+)$/.exec(raw);
+  if (expected) {
+    const wanted = expected[1]!.replace(/^'(.*)'$/, "`$1`");
+    const got = found || expected[2]!.replace(/^'(.*)'$/, "`$1`");
+    // a list of alternatives is noise for a model: name only what was found
+    if (/,|\.\.\./.test(wanted.replace(/^`.*`$/, ""))) return `unexpected ${got}${where}`;
+    return `expected ${wanted} but found ${got}${where}`;
+  }
+  if (raw === "Expected ident") return `expected a name${found ? ` but found ${found}` : ""}${where}`;
+  const sentence = raw.replace(/\.$/, "");
+  const lower = /^[A-Z][a-z]/.test(sentence)
+    ? sentence.charAt(0).toLowerCase() + sentence.slice(1)
+    : sentence;
+  return `${lower}${where}`;
+}
+
+/** An error's message; swc's errors may come from another realm (under jest), where `instanceof Error` fails. */
+function errorText(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : String(error);
 }
 
 function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   return (
     text
       .split("\n")

@@ -13,6 +13,7 @@ export type {
   TracedArgs,
   TracedMember,
   TracedResult,
+  TrainableBundleHandle,
 } from "../bundle/types.js";
 export { annotateSource } from "../code/annotate.js";
 export {

@@ -21,6 +21,7 @@ export {
   optimizerRegistration,
   type RegisterOptimizerOptions,
   type RegisterWithOptions,
+  registeredOptimizers,
 } from "../optim/di.js";
 export { ModelCallLog } from "../optim/model-calls.js";
 export {
@@ -28,6 +29,7 @@ export {
   keysOf,
   ModelOptimizer,
   NO_FEEDBACK,
+  noDependencyMessage,
   type OptimizerAsk,
 } from "../optim/model-optimizer.js";
 export {

@@ -99,3 +99,30 @@ export function describeValue(value: unknown): string {
     return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `the ${typeof value} ${String(value)}`;
 }
+
+/**
+ * `node(value, { trainable: true })` got a value that is not JSON data (a `Map`, a `Set`, a `Date`, a
+ * function, a class instance, `undefined`, a bigint, a symbol, a non-finite number, or a cycle).
+ * Optimizers read and write trainable values as JSON, so such a value would break after the first
+ * update.
+ */
+export class NotJsonValueError extends TraceError {
+  /** Where in the value the problem is, e.g. `config.handlers[2]`. */
+  readonly path: string;
+  /** What was found there, e.g. `a Map`. */
+  readonly found: string;
+
+  /**
+   * @param path where in the value the problem is (the value itself is its node name or `value`)
+   * @param found what was found there, e.g. `a function`
+   */
+  constructor(path: string, found: string) {
+    super(
+      "INVALID_TRAINABLE_VALUE",
+      `node(): the trainable value ${path} is ${found}, which is not JSON data. Optimizers read and write trainable values as JSON, so it would break after the first update. ` +
+        "Use plain data (objects, arrays, strings, finite numbers, booleans, null); for code, make a trainable function with @bundle({ trainable: true }) or bundle(fn, { trainable: true }).",
+    );
+    this.path = path;
+    this.found = found;
+  }
+}

@@ -100,8 +100,8 @@ export class Node<T = unknown> {
   _stamp = 0;
   /** @internal Per-walk flags, meaningful only while `_stamp` holds the current walk's stamp. */
   _flags = 0;
-  readonly #base: BaseInfo;
-  readonly #index: number;
+  #base: BaseInfo;
+  #index: number;
   #name: string | undefined;
   #key: string | undefined;
   #children: WeakRef<Node>[] | undefined;
@@ -140,6 +140,20 @@ export class Node<T = unknown> {
     this.level = level;
     // lets a bundle tell nodes made inside its body from nodes it was not given (see bundle)
     state.readObserver?.onCreate?.(this);
+  }
+
+  /**
+   * @internal Gives the node a new name base and the next index of it in `scope`, the scope the
+   * node was named from (so keys stay unique within it). Models use it to name unnamed trainable
+   * fields after the field (`systemPrompt:0`). A key that was already read (shown in a problem
+   * view, say) never changes: then nothing happens and it returns false.
+   */
+  _rebase(base: string, scope: NameScope): boolean {
+    if (this.#key !== undefined) return false;
+    this.#base = baseInfo(base);
+    this.#index = scope.nextIndex(this.#base);
+    this.#name = undefined;
+    return true;
   }
 
   /** Human-readable unique name, `base:index` (e.g. `add:3`). */
@@ -296,6 +310,8 @@ export class ParameterNode<T = unknown> extends Node<T> {
   readonly #trainable: boolean;
   readonly #validate: ParameterInit["validate"];
   #version = 0;
+  /** The naming scope of an unnamed parameter, until it is named after a model field. */
+  #unnamedScope: NameScope | undefined;
 
   /**
    * Prefer `node(value, { trainable: true })`.
@@ -304,6 +320,7 @@ export class ParameterNode<T = unknown> extends Node<T> {
    */
   constructor(value: T, init: ParameterInit = {}) {
     super(value, init);
+    if (init.name === undefined) this.#unnamedScope = init.nameScope ?? currentTraceState().names;
     this.#trainable = init.trainable ?? true;
     this.constraint = init.constraint;
     this.#validate = init.validate;
@@ -325,6 +342,23 @@ export class ParameterNode<T = unknown> extends Node<T> {
   /** How many times the value has been replaced since creation. */
   get version(): number {
     return this.#version;
+  }
+
+  /** @internal Whether the parameter was made without a `name` and has not been named since. */
+  get _unnamed(): boolean {
+    return this.#unnamedScope !== undefined;
+  }
+
+  /**
+   * @internal Names an unnamed parameter after `base` (a model's field name), once: the first
+   * model field that lists it wins. Does nothing for a parameter the user named, or whose key
+   * was already read (a key an optimizer has shown never changes under it).
+   */
+  _nameAfter(base: string): void {
+    const scope = this.#unnamedScope;
+    if (scope === undefined) return;
+    this.#unnamedScope = undefined;
+    this._rebase(base, scope);
   }
 
   /**

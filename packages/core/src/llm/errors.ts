@@ -209,13 +209,14 @@ export class MissingApiKeyError extends LLMError {
   /**
    * @param envVar the environment variable to set
    * @param provider provider that needs the key
+   * @param modelId the model that was being set up, when known
    */
-  constructor(envVar: string, provider: string) {
+  constructor(envVar: string, provider: string, modelId?: string) {
     super(
       "LLM_MISSING_KEY",
-      `no API key for provider "${provider}": set the ${envVar} environment variable, or pass apiKey explicitly`,
+      `no API key for provider "${provider}"${modelId ? ` (model ${modelId})` : ""}: set the ${envVar} environment variable, or pass apiKey explicitly`,
       false,
-      { provider },
+      modelId ? { provider, modelId } : { provider },
     );
     this.envVar = envVar;
   }

@@ -8,6 +8,7 @@
  * SDK error is kept as `cause` only as a redacted copy (`redactError`), so `util.inspect(error)`
  * shows no key either.
  */
+import { clause } from "../errors/clause.js";
 import { TraceError } from "../errors/trace-error.js";
 import type { CallSignal } from "./call-signal.js";
 import {
@@ -127,7 +128,7 @@ function httpError(
   if (status === 401 || status === 403) {
     const key = ctx.keyVariable ? `Check ${ctx.keyVariable} (or the apiKey option)` : "Check the API key";
     return new AuthenticationError(
-      `${where}: the server rejected the credentials (HTTP ${status}): ${text}. ${key}`,
+      `${where}: the server rejected the credentials (HTTP ${status}): ${clause(text)}. ${key}`,
       {
         ...opts,
         status,
@@ -136,11 +137,14 @@ function httpError(
   }
   if (status === 429) {
     if (code === "insufficient_quota") {
-      return new ProviderError(`${where}: quota exhausted (HTTP 429): ${text}. Check your plan and billing`, {
-        ...opts,
-        status,
-        retryable: false,
-      });
+      return new ProviderError(
+        `${where}: quota exhausted (HTTP 429): ${clause(text)}. Check your plan and billing`,
+        {
+          ...opts,
+          status,
+          retryable: false,
+        },
+      );
     }
     return new RateLimitError(`${where}: rate limited (HTTP 429): ${text}`, { ...opts, ...retryHint });
   }

@@ -48,7 +48,7 @@ export interface GenerateRequest {
   /** Sampling seed for providers that support reproducible sampling; ignored otherwise. */
   readonly seed?: number;
   /** Aborts the call; the model rejects with `CancelledError`. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** false = bypass the response cache for this call */
   readonly cache?: boolean;
   /**

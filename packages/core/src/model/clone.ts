@@ -35,7 +35,8 @@ export function cloneModel<T extends object>(model: T, options: CloneOptions<T> 
     const hit = memo.get(p);
     if (hit !== undefined) return hit as ParameterNode;
     const copy = new ParameterNode(structuredCloneOr(p._data), {
-      name: p.name.slice(0, p.name.lastIndexOf(":")),
+      // an unnamed parameter stays unnamed, so the clone's field names it as it did the original
+      name: p._unnamed ? undefined : p.name.slice(0, p.name.lastIndexOf(":")),
       description: p.description,
       constraint: p.constraint,
       trainable: p.trainable,

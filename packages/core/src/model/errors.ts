@@ -1,13 +1,24 @@
+import { clause } from "../errors/clause.js";
 import { TraceError } from "../errors/trace-error.js";
 
-/** A state could not be read: not JSON, not a trace-ts model state, or an unreadable file. */
+/** Options of a `StateFormatError`. */
+export interface StateFormatErrorOptions extends ErrorOptions {
+  /**
+   * What to do, as a sentence (default: pass the object returned by `state()`); the message
+   * always ends with "nothing was changed".
+   */
+  readonly advice?: string;
+}
+
+/** A state could not be read: not JSON, not a trace-ts model state, or a missing or unreadable file. */
 export class StateFormatError extends TraceError {
   /** @param problem what is wrong and where */
-  constructor(problem: string, options?: ErrorOptions) {
+  constructor(problem: string, options: StateFormatErrorOptions = {}) {
+    const { advice, ...errorOptions } = options;
     super(
       "STATE_FORMAT",
-      `${problem}. Pass the object returned by state() (or its JSON text); nothing was changed.`,
-      options,
+      `${clause(problem)}. ${clause(advice ?? "Pass the object returned by state() (or its JSON text)")}; nothing was changed.`,
+      errorOptions,
     );
   }
 }
@@ -37,7 +48,7 @@ export class StateMismatchError extends TraceError {
     parts.push(...other);
     super(
       "STATE_MISMATCH",
-      `state does not fit ${model}: ${parts.join("; ")}. Load a state saved from the same model class${
+      `state does not fit ${model}: ${parts.map(clause).join("; ")}. Load a state saved from the same model class${
         missing.length > 0 && unknown.length === 0
           ? ", or pass { allowMissing: true } to keep the current values of missing parameters"
           : ""
@@ -55,7 +66,7 @@ export class StateValueError extends TraceError {
 
   /** @param problems one message per offending parameter */
   constructor(problems: readonly string[]) {
-    super("STATE_VALUE", `${problems.join("; ")}; nothing was changed.`);
+    super("STATE_VALUE", `${problems.map(clause).join("; ")}; nothing was changed.`);
     this.problems = problems;
   }
 }

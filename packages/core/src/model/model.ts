@@ -1,5 +1,5 @@
 import "../polyfill.js";
-import { DecoratorUsageError } from "../bundle/errors.js";
+import { DecoratorUsageError, isLegacyDecoratorCall, legacyDecoratorError } from "../bundle/errors.js";
 import type { ParameterNode } from "../graph/node.js";
 import { type CloneOptions, cloneModel } from "./clone.js";
 import { NotAModelError } from "./errors.js";
@@ -120,6 +120,9 @@ export function model<C extends abstract new (...args: never[]) => object>(
   context: ClassDecoratorContext<C>,
 ): C {
   if (context?.kind !== "class") {
+    // compiled with experimentalDecorators: (constructor) for a class, (target, key, descriptor) for a member
+    const legacy: unknown[] = context === undefined ? [value] : [value, context];
+    if (isLegacyDecoratorCall(legacy)) throw legacyDecoratorError("@model", legacy);
     throw new DecoratorUsageError(
       "@model",
       `it decorates classes, not ${String(context?.kind ?? typeof context)}s`,

@@ -22,12 +22,17 @@ export async function loadModel(model: object, path: string, options?: LoadState
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new StateFormatError(
-      `cannot read the state file ${path} (${error instanceof Error ? error.message : String(error)})`,
-      {
-        cause: error,
-      },
-    );
+    const code = (error as { code?: unknown } | null)?.code;
+    const problem =
+      code === "ENOENT"
+        ? `the state file ${path} does not exist`
+        : code === "EISDIR"
+          ? `${path} is a directory, not a state file`
+          : `cannot read the state file ${path} (${error instanceof Error ? error.message : String(error)})`;
+    throw new StateFormatError(problem, {
+      cause: error,
+      advice: "Check the path: load(path) reads a file written by save(path)",
+    });
   }
   let value: unknown;
   try {
@@ -35,9 +40,7 @@ export async function loadModel(model: object, path: string, options?: LoadState
   } catch (error) {
     throw new StateFormatError(
       `the state file ${path} is not JSON (${error instanceof Error ? error.message : String(error)})`,
-      {
-        cause: error,
-      },
+      { cause: error, advice: "load(path) reads a file written by save(path)" },
     );
   }
   loadStateInto(model, value, options);

@@ -29,6 +29,13 @@ export function joinPath(prefix: string, segment: string): string {
  * bundled function, a nested model, or an array, Map or plain object of these — then the code of
  * each trainable `@bundle` method (base class first, in declaration order). Objects of other
  * classes are not searched.
+ *
+ * A trainable value made without a `name` (`node("…", { trainable: true })`) is named after the
+ * field that holds it the first time it is listed: the field `systemPrompt` gives the name
+ * `systemPrompt:0` and the key `systemPrompt0` (indices are counted per name, so keys stay
+ * unique), which is what optimizers show the model instead of `str0`. A key that was already read
+ * (shown in a problem view) is kept. Saved states are keyed by the field path, not by the node
+ * name, so they are unaffected.
  */
 export function namedParametersOf(root: object): NamedParameter[] {
   const out: NamedParameter[] = [];
@@ -46,8 +53,9 @@ export function namedParametersOf(root: object): NamedParameter[] {
     out.push(slot ? { name, parameter, kind, slot } : { name, parameter, kind });
   };
 
-  const visitValue = (value: unknown, path: string): void => {
+  const visitValue = (value: unknown, path: string, field: string): void => {
     if (value instanceof ParameterNode) {
+      if (value.trainable && !seenParams.has(value)) value._nameAfter(field);
       emit(path, value, value.info.code === true ? "code" : "value");
       return;
     }
@@ -63,14 +71,14 @@ export function namedParametersOf(root: object): NamedParameter[] {
     } else if (Array.isArray(value)) {
       seenObjects.add(value);
       value.forEach((item, i) => {
-        visitValue(item, joinPath(path, String(i)));
+        visitValue(item, joinPath(path, String(i)), field);
       });
     } else if (value instanceof Map) {
       seenObjects.add(value);
       let i = 0;
       for (const [key, item] of value) {
         const segment = typeof key === "string" || typeof key === "number" ? String(key) : `#${i}`;
-        visitValue(item, joinPath(path, segment));
+        visitValue(item, joinPath(path, segment), typeof key === "string" ? key : field);
         i++;
       }
     } else if (isPlainObject(value)) {
@@ -82,7 +90,7 @@ export function namedParametersOf(root: object): NamedParameter[] {
     if (seenObjects.has(obj)) return;
     seenObjects.add(obj);
     for (const key of Object.keys(obj))
-      visitValue((obj as Record<string, unknown>)[key], joinPath(prefix, key));
+      visitValue((obj as Record<string, unknown>)[key], joinPath(prefix, key), key);
     if (!asModel) return;
     const ctor = (obj as { constructor?: unknown }).constructor;
     if (typeof ctor !== "function") return;

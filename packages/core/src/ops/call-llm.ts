@@ -13,14 +13,21 @@ import type { ChatMessage, GenerateRequest, GenerateResult, LanguageModel } from
 import { validateOptions } from "../util/options.js";
 import { collectInputs } from "./record.js";
 
-/** Options of {@link callLLM}: the model to use plus the request settings. */
-export interface CallLLMOptions extends Omit<GenerateRequest, "messages"> {
+/** Every field of `T` optional and also accepting an explicit `undefined`. */
+type Settings<T> = { readonly [K in keyof T]?: T[K] | undefined };
+
+/**
+ * Options of {@link callLLM}: the model to use plus the request settings. Every field may also be
+ * given as `undefined` (same as leaving it out), so `{ signal }` with `signal: AbortSignal |
+ * undefined` type-checks under `exactOptionalPropertyTypes`.
+ */
+export interface CallLLMOptions extends Settings<Omit<GenerateRequest, "messages">> {
   /** The model (default: the default model of `container`). */
-  readonly model?: LanguageModel;
+  readonly model?: LanguageModel | undefined;
   /** Container to take the default model from (default: the root container). */
-  readonly container?: DependencyContainer;
+  readonly container?: DependencyContainer | undefined;
   /** Name base of the result node (default `callLLM`). */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }
 
 /** Operation name recorded on the result node. */
@@ -112,7 +119,12 @@ export async function callLLM(
     for (let i = 0; i < users.length; i++) messages.push({ role: "user", content: values[`user${i}`]! });
   else messages.push({ role: "user", content: values.user! });
 
-  const { model: _m, container: _c, name: _n, ...settings } = options;
+  const { model: _m, container: _c, name: _n, ...given } = options;
+  // a setting given as undefined is left out, so the request (and its cache key) is as if absent
+  const settings = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Omit<
+    GenerateRequest,
+    "messages"
+  >;
   let result: GenerateResult;
   try {
     result = await model.generate({ ...settings, messages });

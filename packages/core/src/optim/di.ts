@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { type DependencyContainer, type InjectionToken, container as rootContainer } from "tsyringe";
+import { parentContainer } from "../di/container.js";
 import type { ParameterNode } from "../graph/node.js";
 import { NoOptimizerError } from "./errors.js";
 import type { Optimizer } from "./optimizer.js";
@@ -17,6 +18,23 @@ export type OptimizerFactory = (
 export const OPTIMIZER_FACTORY: InjectionToken<OptimizerFactory> = Symbol.for("trace-ts.OptimizerFactory");
 
 const namedToken = (name: string): string => `trace-ts.OptimizerFactory:${name}`;
+
+// tsyringe cannot list a container's tokens: the names registered through this module, per container
+const namesByContainer = new WeakMap<DependencyContainer, Set<string>>();
+
+/**
+ * Names of the optimizers registered by name (`registerOptimizer(…, { name })`, an optimizer
+ * package's `register…`) in `container` and its ancestors, sorted.
+ *
+ * @param container where to look (default: the root container)
+ */
+export function registeredOptimizers(container: DependencyContainer = rootContainer): string[] {
+  const names = new Set<string>();
+  for (let c: DependencyContainer | undefined = container; c !== undefined; c = parentContainer(c)) {
+    for (const name of namesByContainer.get(c) ?? []) names.add(name);
+  }
+  return [...names].filter((name) => container.isRegistered(namedToken(name), true)).sort();
+}
 
 /** Options of `registerOptimizer`. */
 export interface RegisterOptimizerOptions {
@@ -37,14 +55,20 @@ export function registerOptimizer(
 ): DependencyContainer {
   if (typeof factory !== "function")
     throw new TypeError("registerOptimizer: factory must be a function (parameters, container) => Optimizer");
-  if (options.name !== undefined) container.register(namedToken(options.name), { useValue: factory });
+  if (options.name !== undefined) {
+    container.register(namedToken(options.name), { useValue: factory });
+    const names = namesByContainer.get(container) ?? new Set<string>();
+    namesByContainer.set(container, names);
+    names.add(options.name);
+  }
   if (options.asDefault ?? true) container.register(OPTIMIZER_FACTORY, { useValue: factory });
   return container;
 }
 
 /** Makes the optimizer registered under `name` the container's default. */
 export function useOptimizer(container: DependencyContainer, name: string): DependencyContainer {
-  if (!container.isRegistered(namedToken(name), true)) throw new NoOptimizerError(name);
+  if (!container.isRegistered(namedToken(name), true))
+    throw new NoOptimizerError(name, registeredOptimizers(container));
   const factory = container.resolve<OptimizerFactory>(namedToken(name));
   container.register(OPTIMIZER_FACTORY, { useValue: factory });
   return container;
@@ -54,14 +78,19 @@ export function useOptimizer(container: DependencyContainer, name: string): Depe
  * Selects the default optimizer from the environment variable `TRACE_OPTIMIZER` (e.g.
  * `optoprime`, `textgrad`, `opro`) among those registered by name; without the variable the
  * current default stays.
+ *
+ * @throws NoOptimizerError naming the variable and the registered names when none matches
  */
 export function optimizerFromEnv(
   container: DependencyContainer = rootContainer,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): DependencyContainer {
   const name = env.TRACE_OPTIMIZER?.trim();
-  if (name) useOptimizer(container, name.toLowerCase());
-  return container;
+  if (!name) return container;
+  const wanted = name.toLowerCase();
+  if (!container.isRegistered(namedToken(wanted), true))
+    throw new NoOptimizerError(wanted, registeredOptimizers(container), "TRACE_OPTIMIZER");
+  return useOptimizer(container, wanted);
 }
 
 /** Builds the container's default optimizer for `parameters`. */

@@ -1,3 +1,4 @@
+import { clause } from "../errors/clause.js";
 import { TraceError } from "../errors/trace-error.js";
 import { describeError } from "../graph/node.js";
 
@@ -22,13 +23,25 @@ export class OptimizerStateError extends TraceError {
 
 /** No optimizer factory is registered in the container asked. */
 export class NoOptimizerError extends TraceError {
-  /** @param name the optimizer name asked for, if any */
-  constructor(name?: string) {
+  /**
+   * @param name the optimizer name asked for, if any
+   * @param registered the names registered in the container, listed in the message
+   * @param source where the name came from (e.g. `TRACE_OPTIMIZER`), named in the message
+   */
+  constructor(name?: string, registered?: readonly string[], source?: string) {
+    const known =
+      registered === undefined
+        ? ""
+        : registered.length === 0
+          ? " (no optimizer is registered by name in this container)"
+          : ` (registered: ${registered.join(", ")})`;
+    const pick = registered !== undefined && registered.length > 0 ? "use one of those, or " : "";
     super(
       "NO_OPTIMIZER",
       name === undefined
         ? "no optimizer factory is registered; call registerOptimizer(container, factory) (e.g. registerOptoPrime from @trace-ts/optoprime) or useOptimizer(container, name)"
-        : `no optimizer named '${name}' is registered; register it with registerOptimizer(container, factory, { name: '${name}' })`,
+        : `${source === undefined ? "" : `${source}=${name}: `}no optimizer named '${name}' is registered${known}; ` +
+            `${pick}register it with registerOptimizer(container, factory, { name: '${name}' })`,
     );
   }
 }
@@ -58,7 +71,7 @@ export class UnusableAnswerError extends TraceError {
     super(
       "UNUSABLE_ANSWER",
       `${optimizer} ${purpose}: no usable answer after ${attempts} ${attempts === 1 ? "try" : "tries"}; ` +
-        `nothing was changed. Last problems: ${problems.join("; ")}. ` +
+        `nothing was changed. Last problems: ${problems.map(clause).join("; ")}. ` +
         "Raise maxRetries, use a stronger model, or read the prompt in the step report's calls.",
     );
     this.optimizer = optimizer;
@@ -88,7 +101,7 @@ export class ModelCallFailedError extends TraceError {
   constructor(optimizer: string, purpose: string, cause: unknown) {
     super(
       "MODEL_CALL_FAILED",
-      `${optimizer} ${purpose}: the model call failed: ${describeError(cause)}. Nothing was changed; fix the cause and call step() again.`,
+      `${optimizer} ${purpose}: the model call failed: ${clause(describeError(cause))}. Nothing was changed; fix the cause and call step() again.`,
       { cause },
     );
     this.optimizer = optimizer;

@@ -1,6 +1,8 @@
+import type { BackwardOptions } from "../backward/backward.js";
+import type { Feedback, FeedbackRecord } from "../backward/feedback.js";
 import { getDefaultLanguageModel, rootTraceContainer } from "../di/container.js";
 import { rootErrorCode, type TraceError } from "../errors/trace-error.js";
-import type { ParameterNode } from "../graph/node.js";
+import type { Node, ParameterNode } from "../graph/node.js";
 import type { LanguageModel } from "../llm/types.js";
 import type { ProblemView } from "../problem/problem-view.js";
 import type { OptionSchema } from "../util/options.js";
@@ -115,18 +117,41 @@ export abstract class ModelOptimizer<
     if (this.settings.verbose) this.settings.log(message);
   }
 
-  /** The proposal when no feedback reached any parameter: nothing asked, an explanatory error. */
+  /**
+   * The proposal when no feedback reached any parameter: nothing asked, an error that says why —
+   * `backward()` was not called (`NO_FEEDBACK`), or it was called on outputs that do not depend on
+   * the parameters (`noDependencyMessage`, with the likely causes).
+   */
   protected noFeedbackProposal(view: ProblemView): Proposal {
+    const unreached =
+      view.feedback.length > 0
+        ? view.feedback.map((f) => f.output)
+        : this.unreachedFeedback.map((r) => r.output);
     return {
       updates: new Map(),
       keys: keysOf(view),
       suggestion: {},
       rejected: [],
       terminate: false,
-      error: view.feedback.length === 0 ? NO_FEEDBACK : NO_DEPENDENCY,
+      error: unreached.length === 0 ? NO_FEEDBACK : noDependencyMessage(unreached),
       calls: [],
       view,
     };
+  }
+
+  /**
+   * Sends feedback backward (see `Optimizer.backward`); with `verbose`, says at once when the
+   * output depends on none of the parameters.
+   */
+  override backward(
+    output: Node,
+    feedback: Feedback,
+    options: Omit<BackwardOptions, "propagator"> = {},
+  ): FeedbackRecord {
+    const record = super.backward(output, feedback, options);
+    if (this.settings.verbose && this.unreachedFeedback.at(-1) === record)
+      this.verboseLog(`${this.name}.backward: ${noDependencyMessage([output])}`);
+    return record;
   }
 
   /**
@@ -156,10 +181,30 @@ export abstract class ModelOptimizer<
   }
 }
 
-/** The message of a step whose parameters received no feedback. */
+/** The message of a step whose parameters received no feedback because no backward call was made. */
 export const NO_FEEDBACK =
-  "no feedback reached the parameters: run the program, call optimizer.backward(output, feedback), then step()";
-const NO_DEPENDENCY = "the outputs that got feedback do not depend on any of this optimizer's parameters";
+  "no feedback reached the parameters: you have not called backward since the last zeroFeedback(). " +
+  "Run the program, call optimizer.backward(output, feedback) for its output, then step() " +
+  "(if you called output.backward() yourself instead, that output does not depend on these parameters)";
+
+/**
+ * The message of a step whose feedback went to outputs that do not depend on the optimizer's
+ * parameters, with the usual ways a graph gets cut.
+ *
+ * @param outputs the outputs that received the feedback
+ */
+export function noDependencyMessage(outputs: readonly Node[]): string {
+  const names = [...new Set(outputs.map((o) => o.name))];
+  const shown = names.length > 5 ? [...names.slice(0, 5), `${names.length - 5} more`] : names;
+  return (
+    `feedback was given to outputs that do not depend on these parameters (${shown.join(", ")}), ` +
+    "so no parameter can learn from it. Likely causes: a parameter's value was read with .data or " +
+    "peek(), or put into a template string or String(), before being passed on, which cuts the graph " +
+    "(pass the node itself, or build text with fmt`...`); a @bundle method was called directly instead " +
+    "of through traced(obj) (direct calls return plain values, not nodes); or the parameter is not " +
+    "trainable (node(value, { trainable: true }))"
+  );
+}
 
 /** Parameter → key in `view`, for reports (`Proposal.keys`). */
 export function keysOf(view: ProblemView): Map<ParameterNode, string> {

@@ -119,6 +119,9 @@ export interface PreparedUpdates {
   readonly rejected: RejectedChange[];
 }
 
+/** How many unreached backward calls an optimizer remembers (see `unreachedFeedback`). */
+const MAX_UNREACHED = 100;
+
 /**
  * Base class of every optimizer. It holds the trainable parameters and a propagator, and turns a
  * proposal into applied changes. Subclasses implement `propose()` (read the feedback, ask a model,
@@ -138,6 +141,8 @@ export abstract class Optimizer {
   #steps = 0;
   #stepping = false;
   readonly #hooks: ApprovalHook[] = [];
+  /** Backward calls since `zeroFeedback()` whose output depends on none of the parameters. */
+  readonly #unreached: FeedbackRecord[] = [];
 
   /**
    * @param parameters the trainable parameters (e.g. `agent.parameters()`); non-trainable ones are
@@ -241,15 +246,37 @@ export abstract class Optimizer {
   /** Forgets the feedback the parameters received. Call it before each forward pass. */
   zeroFeedback(): void {
     for (const p of this.parameters) p.zeroFeedback();
+    this.#unreached.length = 0;
   }
 
-  /** Sends feedback backward from `output` with this optimizer's propagator. */
+  /**
+   * Sends feedback backward from `output` with this optimizer's propagator. When the output
+   * depends on none of this optimizer's parameters, the call is remembered (see
+   * `unreachedFeedback`) so that the next step can say why nothing changed.
+   */
   backward(
     output: Node,
     feedback: Feedback,
     options: Omit<BackwardOptions, "propagator"> = {},
   ): FeedbackRecord {
-    return backward(output, feedback, { ...options, propagator: this.propagator });
+    const record = backward(output, feedback, { ...options, propagator: this.propagator });
+    // a parameter the call reached holds the record as its newest feedback
+    if (!this.parameters.some((p) => p.feedback.at(-1)?.record === record)) {
+      if (this.#unreached.length >= MAX_UNREACHED) this.#unreached.shift();
+      this.#unreached.push(record);
+    }
+    return record;
+  }
+
+  /**
+   * The calls of `backward()` on this optimizer since the last `zeroFeedback()` (at most the last
+   * 100) whose output depends on none of its parameters: their feedback reached nothing this
+   * optimizer can change. Usually the graph was cut between the parameters and the output (a
+   * value read with `.data` and passed on as plain data, a `@bundle` method called directly
+   * instead of through `traced(obj)`); see `noDependencyMessage`.
+   */
+  get unreachedFeedback(): readonly FeedbackRecord[] {
+    return this.#unreached;
   }
 
   /** The problem view of the parameters and the feedback they received. */

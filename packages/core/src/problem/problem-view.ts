@@ -3,6 +3,7 @@ import { NotAParameterError } from "../errors/graph-errors.js";
 import { ExceptionNode, MessageNode, type Node, ParameterNode } from "../graph/node.js";
 import { freshStamp } from "../graph/stamp.js";
 import { walkAncestors } from "../graph/traverse.js";
+import { formatValue } from "./format-value.js";
 
 const MARKED = 1;
 const IN_VIEW = 2;
@@ -44,25 +45,38 @@ export interface OutputFeedback {
  * trainable parameters to the outputs that received feedback, classified for presentation.
  */
 export interface ProblemView {
-  /** The nodes of the subgraph in topological order (parents first). */
+  /**
+   * The nodes of the subgraph in the order they were created, which is the order the operations
+   * ran (parents always come before their children).
+   */
   readonly nodes: readonly Node[];
   /** The chosen trainable parameters that some feedback reached, in the order they were given. */
   readonly variables: readonly ProblemEntry<ParameterNode>[];
-  /** Fixed values the subgraph reads: roots and values computed without any chosen parameter. */
+  /**
+   * Fixed values the subgraph reads: roots and values computed without any chosen parameter.
+   * Constants with the same type and value (the same input string used twice, say) are listed
+   * once: they share one key (see `keyOf`).
+   */
   readonly inputs: readonly ProblemEntry[];
   /** Values computed from the variables that are not outputs. */
   readonly intermediates: readonly ProblemEntry[];
   /** The nodes that received feedback. */
   readonly outputs: readonly ProblemEntry[];
-  /** One line per operation in topological order, e.g. `add0 = add(x=int0, y=b0)`. */
+  /** One line per operation in the order the operations ran, e.g. `add0 = add(x=int0, y=b0)`. */
   readonly code: readonly string[];
   /** Description of each operation that appears in `code`, by operation name. */
   readonly documentation: Readonly<Record<string, string>>;
   /** Feedback per output, in the order of the backward calls. */
   readonly feedback: readonly OutputFeedback[];
-  /** Key → node for every node in the view (to map a model's answer back to parameters). */
+  /**
+   * Key → node for every node in the view (to map a model's answer back to parameters); a key
+   * shared by identical constants maps to the first of them.
+   */
   readonly nodeByKey: ReadonlyMap<string, Node>;
-  /** Node → key in this view (for nodes of this view). */
+  /**
+   * Node → key in this view (for nodes of this view). Constants shown once (plain roots without a
+   * description, with the same type and value) share the key of the first of them.
+   */
   keyOf(node: Node): string;
 }
 
@@ -112,8 +126,14 @@ export function problemView(
   }
   const nodes: Node[] = [];
   for (const node of order) if ((node._flags & IN_VIEW) !== 0) nodes.push(node);
+  inCreationOrder(nodes);
 
-  const { keyOf, nodeByKey } = assignKeys(nodes);
+  const duplicates = identicalConstants(nodes);
+  const keyed = duplicates.size === 0 ? nodes : nodes.filter((n) => !duplicates.has(n));
+  const keys = assignKeys(keyed);
+  const nodeByKey = keys.nodeByKey;
+  const keyOf =
+    duplicates.size === 0 ? keys.keyOf : (node: Node): string => keys.keyOf(duplicates.get(node) ?? node);
   const entry = <N extends Node>(node: N): ProblemEntry<N> => ({
     key: keyOf(node),
     node,
@@ -139,7 +159,7 @@ export function problemView(
     if ((flags & VARIABLE) !== 0) continue;
     const isOp = (flags & MARKED) !== 0 && node instanceof MessageNode && node.parents.length > 0;
     if (!isOp) {
-      if ((flags & OUTPUT) === 0) inputs.push(entry(node));
+      if ((flags & OUTPUT) === 0 && !duplicates.has(node)) inputs.push(entry(node));
       continue;
     }
     const msg = node as MessageNode;
@@ -167,6 +187,55 @@ export function problemView(
     },
     keyOf,
   };
+}
+
+/**
+ * Sorts nodes by creation (`id`), the order the operations ran; the ancestor walk yields a
+ * depth-first order, which differs when outputs share inputs or an operation reads several
+ * branches. Already-sorted lists (the common chain) are detected in one pass.
+ */
+function inCreationOrder(nodes: Node[]): void {
+  for (let i = 1; i < nodes.length; i++) {
+    if (nodes[i - 1]!.id > nodes[i]!.id) {
+      nodes.sort((a, b) => a.id - b.id);
+      return;
+    }
+  }
+}
+
+/**
+ * Constants shown once: plain roots (not parameters, not operation results, not outputs) without
+ * a description whose name base, type and value equal an earlier one's (`str0` and `str3` both
+ * holding "Hello"). Maps each repeat to the first.
+ */
+function identicalConstants(nodes: readonly Node[]): Map<Node, Node> {
+  const repeats = new Map<Node, Node>();
+  let firsts: Map<string, Node> | undefined;
+  for (const node of nodes) {
+    if (
+      node.parents.length > 0 ||
+      node instanceof ParameterNode ||
+      node instanceof MessageNode ||
+      (node._flags & OUTPUT) !== 0 ||
+      node.description !== ""
+    )
+      continue;
+    const value = node._data;
+    // functions and symbols are told apart by identity, which their text does not show
+    if (typeof value === "function" || typeof value === "symbol") continue;
+    // constants the user named differently stay apart: their names say what they are
+    const name = node.name;
+    const base = name.slice(0, name.lastIndexOf(":"));
+    const identity =
+      value !== null && typeof value === "object"
+        ? `${base}\u0000${valueTypeOf(node)}:${formatValue(value)}`
+        : `${base}\u0000${typeof value}:${String(value)}`;
+    firsts ??= new Map();
+    const first = firsts.get(identity);
+    if (first === undefined) firsts.set(identity, node);
+    else repeats.set(node, first);
+  }
+  return repeats;
 }
 
 /** `key = op(name=inputKey, …)` for one operation, as one flat string (cheaper to keep than a rope of pieces). */

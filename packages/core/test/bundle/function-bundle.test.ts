@@ -165,7 +165,7 @@ describe("bundle(fn): errors", () => {
     expect(ex.error).toBeInstanceOf(TypeError);
     const feedback = ex.errorFeedback();
     expect(feedback).toContain("parse threw TypeError: not a number: abc");
-    expect(feedback).toMatch(/>> 3 \| {5}if \(Number\.isNaN\(n\)\) throw new TypeError/);
+    expect(feedback).toMatch(/>> 3 \| {3}if \(Number\.isNaN\(n\)\) throw new TypeError/);
   });
 
   it("attributes an error raised in an undecorated helper to the bundle, marking the calling line", () => {
@@ -180,7 +180,7 @@ describe("bundle(fn): errors", () => {
     const ex = exceptionOf(() => f(5));
     expect(ex.op).toBe("useHelper");
     expect(ex.data).toBe("RangeError: too big: 10");
-    expect(ex.annotatedSource).toMatch(/>> 3 \| {5}return helperThatFails\(w\);/);
+    expect(ex.annotatedSource).toMatch(/>> 3 \| {3}return helperThatFails\(w\);/);
     expect(ex.annotatedSource).toContain("raised in helperThatFails() called from the marked line");
   });
 

@@ -50,11 +50,46 @@ describe("@bundle methods", () => {
     expect(t.describe("n").data).toBe("n=8");
   });
 
-  it("calling the method directly also records the operation (its declared type is the plain one)", () => {
+  it("a direct call returns what its type says: the plain value, computed with the current code", () => {
     const c = new Counter();
-    const out = c.bump(1) as unknown as MessageNode<number>;
-    expect(out.data).toBe(2);
-    expect(inputNames(out)).toEqual(["by"]);
+    const out: number = c.bump(1);
+    expect(out).toBe(2);
+    expect(typeof out).toBe("number");
+    // a node argument is read for its value; the result is still plain
+    expect(c.bump(node(1) as unknown as number)).toBe(4);
+    // after a rewrite, a direct call runs the new code (what a trained agent does in production)
+    traced(c).describe.setSource("describe(label) {\n  return label.toUpperCase();\n}");
+    expect(c.describe("done")).toBe("DONE");
+    // comparing the result of a direct call works as a TypeScript user expects
+    expect(c.describe("x") === "X").toBe(true);
+  });
+
+  it("a direct call that fails throws ExecutionError, like a traced one", () => {
+    const c = new Counter();
+    traced(c).describe.setSource("describe(label) {\n  return label.nope();\n}");
+    expect(() => c.describe("x")).toThrow(/label.nope is not a function/);
+    let thrown: unknown;
+    try {
+      c.describe("x");
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as { name: string }).name).toBe("ExecutionError");
+  });
+
+  it("an async @bundle method called directly resolves to the plain value", async () => {
+    class Slow {
+      @bundle()
+      async twice(x: number): Promise<number> {
+        return x * 2;
+      }
+    }
+    const s = new Slow();
+    const direct: number = await s.twice(3);
+    expect(direct).toBe(6);
+    const node6: MessageNode<number> = await traced(s).twice(3);
+    expect(node6.data).toBe(6);
+    expect(inputNames(node6)).toEqual(["x"]);
   });
 
   it("two instances get different code parameters with equal values", () => {
@@ -65,7 +100,7 @@ describe("@bundle methods", () => {
     expect(pa).not.toBe(pb);
     expect(pa.data).toBe(pb.data);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the string is source code
-    expect(pa.data).toBe("describe(label) {\n    return `${label}=${this.count}`;\n}");
+    expect(pa.data).toBe("describe(label) {\n  return `${label}=${this.count}`;\n}");
     expect(traced(a).describe("x").inputs.__code).toBe(pa);
     traced(a).describe.setSource("describe(label) {\n  return label.toUpperCase();\n}");
     expect(traced(a).describe("x").data).toBe("X");

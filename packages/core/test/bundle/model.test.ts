@@ -13,7 +13,7 @@ import {
   model,
   NotAModelError,
   node,
-  type ParameterNode,
+  ParameterNode,
   StateFormatError,
   StateMismatchError,
   StateValueError,
@@ -232,9 +232,10 @@ describe("state() and loadState()", () => {
   });
 
   it("state() refuses values JSON cannot hold, naming the parameter", () => {
+    // node() refuses such values (NotJsonValueError); a ParameterNode made directly still reaches state()
     class Bad extends Model {
-      when = node(new Date(0), { trainable: true });
-      lookup = node(new Map([[1, 2]]), { trainable: true });
+      when = new ParameterNode(new Date(0));
+      lookup = new ParameterNode(new Map([[1, 2]]));
     }
     expect(() => new Bad().state()).toThrow(StateValueError);
     expect(() => new Bad().state()).toThrow(/parameter when holds a Date.*parameter lookup holds a Map/);
@@ -264,7 +265,18 @@ describe("save() and load()", () => {
   it("load() of a missing or corrupt file is a StateFormatError and changes nothing", async () => {
     const dir = tempDir("trace-model-");
     const b = new Agent();
-    await expect(b.load(join(dir, "nope.json"))).rejects.toThrow(/cannot read the state file/);
+    const missing = b.load(join(dir, "nope.json"));
+    await expect(missing).rejects.toBeInstanceOf(StateFormatError);
+    // says the file does not exist, with its path; no advice to pass a state object
+    const message = await missing.then(
+      () => "",
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toContain(`the state file ${join(dir, "nope.json")} does not exist`);
+    expect(message).toMatch(
+      /Check the path: load\(path\) reads a file written by save\(path\); nothing was changed\.$/,
+    );
+    expect(message).not.toMatch(/Pass the object returned by state/);
     writeFileSync(join(dir, "bad.json"), "{ truncated");
     await expect(b.load(join(dir, "bad.json"))).rejects.toBeInstanceOf(StateFormatError);
     expect(b.prompt.data).toBe("Answer briefly.");

@@ -68,7 +68,8 @@ describe("problemView", () => {
       out.backward("wrong language");
       const view = problemView([p, q]);
       expect(keysOf(view.variables)).toEqual(["prompt0", "lang0"]);
-      expect(keysOf(view.inputs)).toEqual(["str0", "temp0"]);
+      // in the order they were created: temp0 before the template string format() wrapped
+      expect(keysOf(view.inputs)).toEqual(["temp0", "str0"]);
       expect(view.code).toEqual(["format0 = format(template=str0, p=prompt0, q=lang0, r=temp0)"]);
     }));
 
@@ -122,6 +123,67 @@ describe("problemView", () => {
     expect(view.feedback.map((f) => f.feedback)).toEqual(["a"]);
     expect(view.outputs).toHaveLength(1);
   });
+
+  it("lists #Code in the order the operations ran, not in depth-first order", () =>
+    graphScope(() => {
+      const p = node(1, { trainable: true, name: "p" });
+      const doubled = ops.multiply(p, 2); // ran first
+      const shifted = ops.add(p, 3); // ran second
+      const out = ops.subtract(shifted, doubled); // reads the later one first
+      out.backward("should be 0");
+      const view = problemView([p]);
+      expect(view.code).toEqual([
+        "multiply0 = multiply(x=p0, y=int0)",
+        "add0 = add(x=p0, y=int1)",
+        "subtract0 = subtract(x=add0, y=multiply0)",
+      ]);
+      expect(keysOf(view.intermediates)).toEqual(["multiply0", "add0"]);
+      expect(keysOf(view.inputs)).toEqual(["int0", "int1"]);
+      const ids = view.nodes.map((n) => n.id);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    }));
+
+  it("shows identical unnamed constants once, sharing one key; the graph keeps both", () =>
+    graphScope(() => {
+      const prompt = node("Greet", { trainable: true, name: "prompt" });
+      const first = ops.concat(prompt, "Hello, I'm John."); // str0
+      const second = ops.concat(prompt, "Hello, I'm John."); // str1, the same input again
+      const out = ops.concat(first, second);
+      out.backward("too long");
+      const view = problemView([prompt]);
+      expect(keysOf(view.inputs)).toEqual(["str0"]);
+      expect(view.code).toEqual([
+        "concat0 = concat(x=prompt0, y=str0)",
+        "concat1 = concat(x=prompt0, y=str0)",
+        "concat2 = concat(x=concat0, y=concat1)",
+      ]);
+      const [a, b] = [first.parents[1]!, second.parents[1]!];
+      expect(a).not.toBe(b); // the graph stays as it is
+      expect(view.nodes).toContain(b);
+      expect(view.keyOf(b)).toBe("str0");
+      expect(view.nodeByKey.get("str0")).toBe(a);
+      expect(view.nodeByKey.has("str1")).toBe(false);
+    }));
+
+  it("keeps constants apart when their names, descriptions, types or values differ", () =>
+    graphScope(() => {
+      const w = node(1, { trainable: true, name: "w" });
+      const parts = [
+        node(2, { name: "expected" }),
+        node(2, { name: "actual" }),
+        node(2, { description: "a limit" }),
+        node("2"),
+        node(3),
+        node(3),
+      ];
+      let out = ops.add(w, 0);
+      for (const x of parts) out = ops.add(out, x as never);
+      out.backward("fb");
+      const view = problemView([w]);
+      // int0 has a description; int1 and int2 both hold 3 (shown once); int3 is the 0 added first
+      expect(keysOf(view.inputs)).toEqual(["expected0", "actual0", "int0", "str0", "int1", "int3"]);
+      expect(view.keyOf(parts[5]!)).toBe("int1");
+    }));
 
   it("rejects non-parameters", () => {
     expect(() => problemView([node(1) as never])).toThrow(NotAParameterError);

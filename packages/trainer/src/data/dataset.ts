@@ -5,7 +5,13 @@
 import { createHash } from "node:crypto";
 import { DatasetError } from "../errors.js";
 import type { Example } from "./example.js";
-import { type JsonlOptions, parseJsonl, readJsonl } from "./jsonl.js";
+import {
+  type JsonlDefaultOptions,
+  type JsonlParseOptions,
+  type JsonlValidateOptions,
+  parseLines,
+  readLines,
+} from "./jsonl.js";
 import { Rng } from "./rng.js";
 
 /**
@@ -20,6 +26,12 @@ export interface SplitSizes {
   readonly validation?: number;
   /** Test part (default 0). */
   readonly test?: number;
+}
+
+/** The `name` option of the dataset readers: a name for logs and error messages. */
+export interface DatasetName {
+  /** A name for logs (default: the file path or source name). */
+  readonly name?: string | undefined;
 }
 
 /** Options of `Dataset.split`. */
@@ -72,7 +84,7 @@ export class Dataset<E = Example> implements Iterable<E> {
    * @param items the items (copied into a frozen array)
    * @param options a name for logs
    */
-  static from<E>(items: Iterable<E>, options: { readonly name?: string } = {}): Dataset<E> {
+  static from<E>(items: Iterable<E>, options: DatasetName = {}): Dataset<E> {
     if (
       items === null ||
       typeof items !== "object" ||
@@ -89,30 +101,61 @@ export class Dataset<E = Example> implements Iterable<E> {
    * Reads a JSON Lines file: one example per line (`{"input": …, "target": …, "id": …}` by
    * default, any shape with `options.parse`). Errors name the file and line.
    *
+   * The item type comes from a check, never from a bare type argument: `Example` (input and
+   * target `unknown`) with no options; what the type guard `validate` proves, e.g.
+   * `Dataset<Example<string, string>>`; or what `parse` returns (then narrowed by `validate` if
+   * given). An item that `validate` rejects is a `DatasetError` naming the file and line.
+   *
+   * @example
+   * const isWordProblem = (e: Example): e is Example<string, string> =>
+   *   typeof e.input === "string" && typeof e.target === "string";
+   * const data = await Dataset.fromJsonl("problems.jsonl", { validate: isWordProblem });
+   *
    * @param path the file
-   * @param options line parser; `name` defaults to the file path
+   * @param options line parser, type guard, source name for errors; `name` (for logs) defaults to
+   *   the file path
    */
-  static async fromJsonl<E = Example>(
+  static async fromJsonl(
     path: string,
-    options: JsonlOptions<E> & { readonly name?: string } = {},
-  ): Promise<Dataset<E>> {
-    const items = await readJsonl<E>(path, options);
+    options?: JsonlDefaultOptions & DatasetName,
+  ): Promise<Dataset<Example>>;
+  static async fromJsonl<E extends Example>(
+    path: string,
+    options: JsonlValidateOptions<E> & DatasetName,
+  ): Promise<Dataset<E>>;
+  static async fromJsonl<P, E extends P = P>(
+    path: string,
+    options: JsonlParseOptions<P, E> & DatasetName,
+  ): Promise<Dataset<E>>;
+  static async fromJsonl(
+    path: string,
+    options: (JsonlDefaultOptions | JsonlValidateOptions<Example> | JsonlParseOptions<unknown>) &
+      DatasetName = {},
+  ): Promise<Dataset<unknown>> {
+    const items = await readLines(path, options);
     return new Dataset(Object.freeze(items), options.name ?? path);
   }
 
   /**
-   * Parses JSON Lines text (see `fromJsonl`).
+   * Parses JSON Lines text (see `fromJsonl` for the options and the item type).
    * @param text the content
-   * @param options line parser and source name
+   * @param options line parser, type guard, source name; `name` defaults to the source name
    */
-  static parseJsonl<E = Example>(
+  static parseJsonl(text: string, options?: JsonlDefaultOptions & DatasetName): Dataset<Example>;
+  static parseJsonl<E extends Example>(
     text: string,
-    options: JsonlOptions<E> & { readonly name?: string } = {},
-  ): Dataset<E> {
-    return new Dataset(
-      Object.freeze(parseJsonl<E>(text, options)),
-      options.name ?? options.source ?? "jsonl",
-    );
+    options: JsonlValidateOptions<E> & DatasetName,
+  ): Dataset<E>;
+  static parseJsonl<P, E extends P = P>(
+    text: string,
+    options: JsonlParseOptions<P, E> & DatasetName,
+  ): Dataset<E>;
+  static parseJsonl(
+    text: string,
+    options: (JsonlDefaultOptions | JsonlValidateOptions<Example> | JsonlParseOptions<unknown>) &
+      DatasetName = {},
+  ): Dataset<unknown> {
+    return new Dataset(Object.freeze(parseLines(text, options)), options.name ?? options.source ?? "jsonl");
   }
 
   /** Number of items. */

@@ -6,17 +6,67 @@ import { describeValue } from "@trace-ts/core/optimizer";
 import { DatasetError } from "../errors.js";
 import type { Example } from "./example.js";
 
-/** Options of JSONL parsing. */
-export interface JsonlOptions<E> {
+/**
+ * Options of JSONL parsing, in their general form: `P` is what `parse` makes of a line, `E` the
+ * item type that `validate` proves. The overloads of `parseJsonl`, `readJsonl` and
+ * `Dataset.fromJsonl` take one of the narrower forms below, so the item type is always backed by
+ * a check: `JsonlDefaultOptions` (items are `Example`), `JsonlValidateOptions` (the default parser
+ * plus a type guard) or `JsonlParseOptions` (your parser, optionally followed by a type guard).
+ */
+export interface JsonlOptions<E extends P, P = E> {
   /**
    * Turns one parsed line into a dataset item; throw (any error) to reject the line, and the
-   * error is reported with the file and line. Default: `toExample`, which expects
-   * `{ "input": …, "target"?: …, "id"?: … }`.
+   * error is reported with the file and line. Returning `undefined` is an error too. Default:
+   * `toExample`, which expects `{ "input": …, "target"?: …, "id"?: … }`.
    */
-  readonly parse?: (value: unknown, line: number) => E;
+  readonly parse?: ((value: unknown, line: number) => P) | undefined;
+  /**
+   * A type guard run on every item after `parse`: `true` keeps it and gives the dataset its item
+   * type (`(e): e is Example<string, string> => typeof e.input === "string" && …`); `false`
+   * rejects the line with a `DatasetError` naming the file and line; throw to reject it with your
+   * own message.
+   */
+  readonly validate?: ((item: P, line: number) => item is E) | undefined;
   /** Name of the source in error messages (default: the file path, or `<jsonl>` for text). */
-  readonly source?: string;
+  readonly source?: string | undefined;
 }
+
+/** JSONL options with the default parser and no check: items are `Example<unknown, unknown>`. */
+export interface JsonlDefaultOptions extends JsonlOptions<Example> {
+  /** Not given: the default parser, `toExample`. */
+  readonly parse?: undefined;
+  /** Not given: give one (see `JsonlValidateOptions`) to get typed examples. */
+  readonly validate?: undefined;
+}
+
+/**
+ * JSONL options with the default parser (`toExample`) and a type guard that proves each example's
+ * type, e.g. `Example<string, string>`.
+ *
+ * @example
+ * const isWordProblem = (e: Example): e is Example<string, string> =>
+ *   typeof e.input === "string" && typeof e.target === "string";
+ * const data = await Dataset.fromJsonl("problems.jsonl", { validate: isWordProblem });
+ * // data: Dataset<Example<string, string>>
+ */
+export interface JsonlValidateOptions<E extends Example> extends JsonlOptions<E, Example> {
+  /** Not given: the default parser, `toExample`. */
+  readonly parse?: undefined;
+  /** The type guard each example must pass (see `JsonlOptions.validate`). */
+  readonly validate: (example: Example, line: number) => example is E;
+}
+
+/**
+ * JSONL options with your own line parser: the items are what it returns (`P`), or what the
+ * optional `validate` guard proves (`E`).
+ */
+export interface JsonlParseOptions<P, E extends P = P> extends JsonlOptions<E, P> {
+  /** Turns one parsed line into an item (see `JsonlOptions.parse`). */
+  readonly parse: (value: unknown, line: number) => P;
+}
+
+/** Any of the option forms, as the implementations receive them. */
+type AnyJsonlOptions = JsonlDefaultOptions | JsonlValidateOptions<Example> | JsonlParseOptions<unknown>;
 
 /**
  * The default line parser: an object with an `input` field, an optional `target` and an optional
@@ -49,22 +99,42 @@ export function toExample(value: unknown): Example {
 
 /**
  * Parses JSONL text: one JSON value per line; blank lines are skipped; a leading byte-order mark
- * is ignored. A line that is not JSON, or that `parse` rejects, throws `DatasetError` naming the
- * source and the 1-based line number.
+ * is ignored. A line that is not JSON, that `parse` rejects (or turns into `undefined`), or whose
+ * item `validate` rejects, throws `DatasetError` naming the source and the 1-based line number.
  *
  * Ids must be unique: two items with the same `id` (as text) throw `DatasetError` naming both
  * lines. With the default parser, an integer id too large for a JavaScript number (beyond 2^53) is
  * read from the line's text, digit for digit, instead of being rounded; such an id that is not a
  * plain integer (`1e30`) is refused — write it as a string.
  *
+ * The item type comes from a check, never from a bare type argument: `Example` with the default
+ * parser, what `validate` proves, or what `parse` returns.
+ *
  * @param text the file's content
- * @param options line parser and source name
+ * @param options line parser, type guard and source name
  */
-export function parseJsonl<E = Example>(text: string, options: JsonlOptions<E> = {}): E[] {
+export function parseJsonl(text: string, options?: JsonlDefaultOptions): Example[];
+export function parseJsonl<E extends Example>(text: string, options: JsonlValidateOptions<E>): E[];
+export function parseJsonl<P, E extends P = P>(text: string, options: JsonlParseOptions<P, E>): E[];
+export function parseJsonl(text: string, options: AnyJsonlOptions = {}): unknown[] {
+  return parseLines(text, options);
+}
+
+/**
+ * `parseJsonl` without the overloads, for the other readers: the item type is the caller's to
+ * state from the options it checked.
+ *
+ * @param text the file's content
+ * @param options line parser, type guard and source name
+ * @internal
+ */
+export function parseLines(text: string, options: AnyJsonlOptions): unknown[] {
   const source = options.source ?? "<jsonl>";
-  const parse = options.parse ?? (toExample as unknown as (value: unknown, line: number) => E);
+  const parse = options.parse ?? toExample;
+  // validate takes what parse returns: an Example when parse is the default (the overloads say so)
+  const validate = options.validate as ((item: unknown, line: number) => boolean) | undefined;
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  const items: E[] = [];
+  const items: unknown[] = [];
   const idLines = new Map<string, number>();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -75,18 +145,10 @@ export function parseJsonl<E = Example>(text: string, options: JsonlOptions<E> =
       value = JSON.parse(line);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      const shown = line.length > 60 ? `${line.slice(0, 60)}…` : line;
-      throw new DatasetError(`line is not valid JSON (${reason}): ${shown}`, where, { cause: error });
+      throw new DatasetError(`line is not valid JSON (${reason}): ${shorten(line)}`, where, { cause: error });
     }
     if (options.parse === undefined) value = exactId(value, line, where);
-    let item: E;
-    try {
-      item = parse(value, i + 1);
-    } catch (error) {
-      if (error instanceof DatasetError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new DatasetError(reason, where, { cause: error });
-    }
+    const item = checkedItem(value, i + 1, parse, validate, where);
     const id = (item as { id?: unknown } | null)?.id;
     if (typeof id === "string" || typeof id === "number") {
       const key = String(id);
@@ -102,6 +164,59 @@ export function parseJsonl<E = Example>(text: string, options: JsonlOptions<E> =
     items.push(item);
   }
   return items;
+}
+
+/** One line's item: parsed, then validated; any failure is a `DatasetError` at `where`. */
+function checkedItem(
+  value: unknown,
+  line: number,
+  parse: (value: unknown, line: number) => unknown,
+  validate: ((item: unknown, line: number) => boolean) | undefined,
+  where: { file: string; line: number },
+): unknown {
+  const rethrow = (error: unknown): never => {
+    if (error instanceof DatasetError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatasetError(reason, where, { cause: error });
+  };
+  let item: unknown;
+  try {
+    item = parse(value, line);
+  } catch (error) {
+    return rethrow(error);
+  }
+  if (item === undefined) {
+    throw new DatasetError(
+      "parse returned undefined for this line (return the item, or throw to reject the line)",
+      where,
+    );
+  }
+  if (validate === undefined) return item;
+  let valid: boolean;
+  try {
+    valid = validate(item, line);
+  } catch (error) {
+    return rethrow(error);
+  }
+  if (!valid) {
+    const name =
+      validate.name === "" || validate.name === "validate" ? "validate" : `validate (${validate.name})`;
+    throw new DatasetError(`${name} rejected the item ${shorten(preview(item))}`, where);
+  }
+  return item;
+}
+
+/** The item as JSON for an error message, or a description when it is not JSON. */
+function preview(item: unknown): string {
+  try {
+    return JSON.stringify(item) ?? describeValue(item);
+  } catch {
+    return describeValue(item);
+  }
+}
+
+function shorten(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 /**
@@ -162,13 +277,33 @@ function topLevelNumber(text: string, field: string): string | undefined {
 }
 
 /**
- * Reads a JSONL file (see `parseJsonl`). A missing or unreadable file, or a file without any
- * example, throws `DatasetError` naming it.
+ * Reads a JSONL file (see `parseJsonl`, which also explains the options and the item type). A
+ * missing or unreadable file, or a file without any example, throws `DatasetError` naming it.
  *
  * @param path the file
- * @param options line parser (the source name defaults to `path`)
+ * @param options line parser and type guard (the source name defaults to `path`)
  */
-export async function readJsonl<E = Example>(path: string, options: JsonlOptions<E> = {}): Promise<E[]> {
+export async function readJsonl(path: string, options?: JsonlDefaultOptions): Promise<Example[]>;
+export async function readJsonl<E extends Example>(
+  path: string,
+  options: JsonlValidateOptions<E>,
+): Promise<E[]>;
+export async function readJsonl<P, E extends P = P>(
+  path: string,
+  options: JsonlParseOptions<P, E>,
+): Promise<E[]>;
+export async function readJsonl(path: string, options: AnyJsonlOptions = {}): Promise<unknown[]> {
+  return readLines(path, options);
+}
+
+/**
+ * `readJsonl` without the overloads (see `parseLines`).
+ *
+ * @param path the file
+ * @param options line parser, type guard and source name
+ * @internal
+ */
+export async function readLines(path: string, options: AnyJsonlOptions): Promise<unknown[]> {
   const source = options.source ?? path;
   let text: string;
   try {
@@ -177,7 +312,7 @@ export async function readJsonl<E = Example>(path: string, options: JsonlOptions
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatasetError(`cannot read the file (${reason})`, { file: source }, { cause: error });
   }
-  const items = parseJsonl(text, { ...options, source });
+  const items = parseLines(text, { ...options, source });
   if (items.length === 0)
     throw new DatasetError("the file holds no examples (it is empty or blank)", { file: source });
   return items;

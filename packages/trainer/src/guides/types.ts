@@ -19,7 +19,7 @@ export interface GuideContext {
   /** Index of the example in the dataset being run. */
   readonly index: number;
   /** Aborts work the guide started (e.g. an LLM judge's call). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

@@ -239,8 +239,9 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
   if (config === undefined || config === null || typeof config !== "object") {
     throw new InvalidOptionError(WHERE, "(options)", "are required: { forward, guide, train, optimizer, … }");
   }
-  const { progress: _progress, ...checked } = config;
-  validateOptions(WHERE, checked, SCHEMA); // progress is boolean | "auto" | object: checked below
+  // progress is boolean | "auto" | object, guide an object or a guide(fn) function: checked below
+  const { progress: _progress, guide: _guide, ...checked } = config;
+  validateOptions(WHERE, checked, SCHEMA);
   if (typeof config.forward !== "function") {
     throw new InvalidOptionError(WHERE, "forward", "is required: a function (input, context) => output node");
   }
