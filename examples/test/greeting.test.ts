@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "@jest/globals";
 import { ExceptionNode } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
@@ -7,6 +5,7 @@ import { optoPrimeRequestInfo } from "@trace-ts/optoprime";
 import { languageFeedback } from "../src/greeting/feedback.js";
 import { scriptedGreetingModel } from "../src/greeting/scripted.js";
 import { agentCode, trainGreetingAgent } from "../src/greeting/train.js";
+import { runExample } from "./helpers/run-example.js";
 
 describe("greeting agent example", () => {
   it("learns to greet both queries in their own language by rewriting its code", async () => {
@@ -78,43 +77,9 @@ describe("greeting agent example", () => {
   });
 });
 
-const register = fileURLToPath(new URL("../../scripts/ts-loader/register.mjs", import.meta.url));
-
-/** Runs an example script from its TypeScript source with only the given TRACE_ and key variables. */
-function runExample(
-  file: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const {
-    NODE_OPTIONS: _node,
-    TRACE_MODEL: _model,
-    TRACE_BASE_URL: _base,
-    TRACE_OPTIMIZER: _optimizer,
-    OPENAI_API_KEY: _key,
-    ...rest
-  } = process.env;
-  const script = fileURLToPath(new URL(`../src/${file}`, import.meta.url));
-  const child = spawn(process.execPath, ["--import", register, script], {
-    env: { ...rest, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => {
-    stdout += c;
-  });
-  child.stderr.setEncoding("utf8").on("data", (c: string) => {
-    stderr += c;
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe("examples end a setup mistake with one line, not a stack trace", () => {
   it("the greeting demo without an API key: `error: <message>` naming the model, exit code 1", async () => {
-    const run = await runExample("greeting/main.ts", { TRACE_MODEL: "openai:gpt-4o-mini" });
+    const run = await runExample("greeting/main.ts", [], { TRACE_MODEL: "openai:gpt-4o-mini" });
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split("\n");
     expect(lines).toEqual([
@@ -124,7 +89,7 @@ describe("examples end a setup mistake with one line, not a stack trace", () => 
   }, 60_000);
 
   it("an unknown TRACE_OPTIMIZER lists the registered optimizers", async () => {
-    const run = await runExample("swap-optimizer.ts", { TRACE_OPTIMIZER: "foo" });
+    const run = await runExample("swap-optimizer.ts", [], { TRACE_OPTIMIZER: "foo" });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n")).toEqual([
       "error: TRACE_OPTIMIZER=foo: no optimizer named 'foo' is registered (registered: opro, optoprime, textgrad); " +

@@ -3,12 +3,10 @@
  * `model-unavailable` and the example scripts exit non-zero with one line naming the model error.
  * The scripts run from their TypeScript sources through the repository's loader (no build).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { callLLM, node, RateLimitError } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
@@ -17,9 +15,7 @@ import { OptoPrime, optoPrimeRequestInfo } from "@trace-ts/optoprime";
 import { exactMatch, ModelUnavailableError, readCheckpoint, train } from "@trace-ts/trainer";
 import { scriptedGreetingModel } from "../src/greeting/scripted.js";
 import { agentCode, trainGreetingAgent } from "../src/greeting/train.js";
-
-const register = fileURLToPath(new URL("../../scripts/ts-loader/register.mjs", import.meta.url));
-const source = (file: string) => fileURLToPath(new URL(`../src/${file}`, import.meta.url));
+import { runExample } from "./helpers/run-example.js";
 
 /** A local port nothing listens on (bound once, then closed). */
 function closedPort(): Promise<number> {
@@ -30,30 +26,6 @@ function closedPort(): Promise<number> {
       const address = server.address();
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
-  });
-}
-
-function runScript(
-  file: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { NODE_OPTIONS: _drop, TRACE_MODEL: _model, TRACE_BASE_URL: _base, ...rest } = process.env;
-  const child = spawn(process.execPath, ["--import", register, source(file), ...args], {
-    env: { ...rest, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => {
-    stdout += c;
-  });
-  child.stderr.setEncoding("utf8").on("data", (c: string) => {
-    stderr += c;
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -106,7 +78,7 @@ describe("a model server that is down", () => {
 
   it("the word-problem example exits with code 1 and one line naming the model error", async () => {
     const out = tempDir();
-    const run = await runScript("train-word-problems.ts", ["--out", out], {
+    const run = await runExample("train-word-problems.ts", ["--out", out], {
       TRACE_MODEL: `openai-compatible:llama3.1@http://127.0.0.1:${port}/v1`,
     });
     expect(run.code).toBe(1);
@@ -121,7 +93,7 @@ describe("a model server that is down", () => {
   }, 60_000);
 
   it("the greeting demo exits with code 1 and one line when the outage reaches it uncaught", async () => {
-    const run = await runScript("greeting/main.ts", [], {
+    const run = await runExample("greeting/main.ts", [], {
       TRACE_MODEL: `openai-compatible:llama3.1@http://127.0.0.1:${port}/v1`,
     });
     expect(run.code).toBe(1);
@@ -132,7 +104,7 @@ describe("a model server that is down", () => {
   }, 60_000);
 
   it("the optimizer-swapping example stops at the optimizer's outage with exit code 1", async () => {
-    const run = await runScript("swap-optimizer.ts", [], {
+    const run = await runExample("swap-optimizer.ts", [], {
       TRACE_MODEL: `openai-compatible:llama3.1@http://127.0.0.1:${port}/v1`,
     });
     expect(run.code).toBe(1);
