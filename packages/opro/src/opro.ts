@@ -8,6 +8,7 @@ import type {
   StepOptions,
   StepReport,
 } from "@trace-ts/core";
+import { CancelledError, describeError, InvalidOptionError } from "@trace-ts/core";
 import { cancelledFrom } from "@trace-ts/core/llm";
 import {
   type AnswerReading,
@@ -16,6 +17,8 @@ import {
   type OptionSchema,
   type PreparedUpdates,
 } from "@trace-ts/core/optimizer";
+import { OproNoCandidateError } from "./errors.js";
+import { feedbackExemplars } from "./exemplars.js";
 import { feedbackForPrompt } from "./feedback-text.js";
 import {
   addToHistory,
@@ -28,12 +31,20 @@ import {
 import {
   DEFAULT_OPRO_OBJECTIVE,
   OPRO_OPTION_SCHEMA,
+  type OproCandidateScore,
   type OproOptions,
   type OproSettings,
   resolveOproSettings,
 } from "./options.js";
 import { type ParsedSolution, readSolution } from "./parse.js";
-import { oproPrompt, oproRetryMessage, renderHistory } from "./prompt.js";
+import {
+  givenExemplars,
+  oproPrompt,
+  oproRetryMessage,
+  type RenderedExemplars,
+  renderExemplars,
+  renderHistory,
+} from "./prompt.js";
 import { OPRO_PURPOSE } from "./request-info.js";
 
 /** `details` of an OPRO step report. */
@@ -54,7 +65,37 @@ export type OproDetails = {
   readonly bestScore: number | undefined;
   /** Variables the answer gave no block for (they keep their value). */
   readonly missing: readonly string[];
+  /** Task examples shown in the prompt (given ones and, with `exemplarsFromFeedback`, this step's). */
+  readonly exemplarsShown?: number;
+  /** Task examples left out by `exemplarCharBudget`. */
+  readonly exemplarsOmitted?: number;
+  /** A scored step's candidates (the `score` option), by sample index. */
+  readonly candidates?: readonly OproCandidateRecord[];
+  /** The sample index of the candidate applied by a scored step, when one was chosen. */
+  readonly chosen?: number;
 };
+
+/** One candidate of a scored `step()` in `OproDetails.candidates`. */
+export type OproCandidateRecord = {
+  /** Its sample index (0, 1, …). */
+  readonly sample: number;
+  /** Its score, or undefined when its answer was unusable or its score failed. */
+  readonly score: number | undefined;
+  /** Why it was ruled out, when it was. */
+  readonly error?: string;
+};
+
+/** Marks the `propose()` call made by a scored `step()` (it asks and scores several candidates). */
+const SCORED_STEP = Symbol("OPRO scored step");
+
+/** Carries the temperature of a candidate from `proposeCandidates()` to `propose()`. */
+const CANDIDATE_TEMPERATURE = Symbol("OPRO candidate temperature");
+
+/** `StepOptions` as a scored `step()` and `proposeCandidates()` pass them to `propose()`. */
+interface ScoredStepOptions extends StepOptions {
+  readonly [SCORED_STEP]?: true;
+  readonly [CANDIDATE_TEMPERATURE]?: number;
+}
 
 /** One answer as read: the blocks, and their values converted and validated. */
 interface SolutionAnswer {
@@ -64,15 +105,21 @@ interface SolutionAnswer {
 
 /**
  * An OPRO-style optimizer ("optimization by prompting"): it keeps the history of the values it
- * tried and how the outputs were judged (scores and/or feedback), shows the best of them first
- * within a character budget, and asks the model for a new solution. The program's graph is not
- * shown, only values and judgements.
+ * tried and how the outputs were judged (scores and/or feedback), shows the best of them within a
+ * character budget in ascending order (the best last, next to the answer instructions), and asks
+ * the model for a new solution. The program's graph is not shown, only values and judgements
+ * (and, when given, task examples: `exemplars`, `exemplarsFromFeedback`).
+ *
+ * A plain `step()` asks one solution (one model call). With a `score` function, `step()` asks
+ * `candidates` solutions (default 8, at `candidateTemperature` 1.0: 8 model calls), scores each,
+ * records all of them and applies the best, as the paper's loop does; the trainer's `bestOfN`
+ * gets the same loop from `proposeCandidates(n)` and `observeScores()`.
  *
  * Each `step()` records the current values with the feedback they received in this step (once:
  * calling `step()` again without new feedback does not record them twice). Scores come from
  * numeric feedback, from a `score` field of structured feedback, or from the `scoreOf` option; a
  * solution's score is the mean over its outputs that have one. Without scores, solutions are
- * ordered newest first. Candidates scored by the caller (`proposeCandidates()` then
+ * ordered oldest to newest. Candidates scored by the caller (`proposeCandidates()` then
  * `observeScores()`) are recorded too.
  *
  * The answer gives one `<value name="key">…</value>` block per variable; values are converted and
@@ -113,13 +160,138 @@ export class Opro extends ModelOptimizer<OproSettings> {
     return this.#history;
   }
 
-  /** The recorded solutions, best first (the order the prompt uses). */
+  /**
+   * The recorded solutions, best first: the order in which the prompt chooses what fits its budget
+   * (it prints them the other way round, the best last).
+   */
   rankedHistory(): OproHistoryEntry[] {
     return rankHistory(this.#history, this.settings.direction);
   }
 
-  /** Asks for a new solution from the history and the current feedback; changes nothing. */
+  /**
+   * One step (see `Optimizer.step`). With the `score` option, its proposal is the best of
+   * `candidates` scored candidates, all of which are recorded in the history; without it, one
+   * solution is asked.
+   */
+  override step(options: StepOptions = {}): Promise<StepReport> {
+    if (this.settings.score === undefined) return super.step(options);
+    const scored: ScoredStepOptions = { ...options, [SCORED_STEP]: true };
+    return super.step(scored);
+  }
+
+  /**
+   * Asks for a new solution from the history and the current feedback; changes nothing. (Inside a
+   * scored `step()` it asks and scores the candidates, setting each one's values while its score
+   * runs.)
+   */
   async propose(options: StepOptions = {}): Promise<Proposal> {
+    const score = this.settings.score;
+    const {
+      [SCORED_STEP]: scoredStep,
+      [CANDIDATE_TEMPERATURE]: temperature,
+      ...rest
+    } = options as ScoredStepOptions;
+    if (scoredStep === true && score !== undefined) return this.#bestCandidate(rest, score);
+    return this.#proposeOne(rest, temperature);
+  }
+
+  /**
+   * Asks `count` solutions for the current feedback (default: the `candidates` setting), one model
+   * request each, concurrently, at `candidateTemperature`, with sample indices 0, 1, …; changes
+   * nothing. Cancellation rejects with `CancelledError` once every started request has settled.
+   *
+   * @param count how many (at least 1)
+   * @param options the signal of the step
+   * @throws InvalidOptionError when `count` is not a positive integer
+   */
+  override async proposeCandidates(
+    count: number = this.settings.candidates,
+    options: StepOptions = {},
+  ): Promise<Proposal[]> {
+    if (!Number.isInteger(count) || count < 1)
+      throw new InvalidOptionError(
+        `${this.name}.proposeCandidates`,
+        "count",
+        `must be a positive integer, got ${count}`,
+      );
+    const temperature = this.settings.candidateTemperature;
+    const settled = await Promise.allSettled(
+      Array.from({ length: count }, (_, i) => {
+        const candidate: ScoredStepOptions = { ...options, sample: i, [CANDIDATE_TEMPERATURE]: temperature };
+        return this.propose(candidate);
+      }),
+    );
+    const proposals: Proposal[] = [];
+    for (const s of settled) {
+      if (s.status === "rejected") throw s.reason;
+      proposals.push(s.value);
+    }
+    return proposals;
+  }
+
+  /**
+   * A scored step's proposal: `candidates` candidates, each usable one scored in turn with its
+   * values set, all told to `observeScores`, the best (by `direction`; ties: the lower sample)
+   * returned with every candidate's calls.
+   */
+  async #bestCandidate(options: StepOptions, score: OproCandidateScore): Promise<Proposal> {
+    const proposals = await this.proposeCandidates(this.settings.candidates, options);
+    const temperature = this.settings.candidateTemperature;
+    const records: OproCandidateRecord[] = [];
+    const scored: ScoredProposal[] = [];
+    let best: { proposal: Proposal; score: number; sample: number } | undefined;
+    for (const [sample, proposal] of proposals.entries()) {
+      const ruledOut = (error: string) => {
+        records.push({ sample, score: undefined, error });
+        scored.push({ proposal, score: undefined });
+      };
+      if (proposal.error !== undefined) {
+        ruledOut(proposal.error);
+        continue;
+      }
+      if (options.signal?.aborted) throw cancelledFrom(options.signal);
+      let value: unknown;
+      try {
+        const info = { sample, temperature, suggestion: proposal.suggestion };
+        value = await withValues(proposal.updates, () => score(proposal.updates, info));
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        ruledOut(`its score failed: ${describeError(error)}`);
+        continue;
+      }
+      if (typeof value !== "number" || Number.isNaN(value)) {
+        ruledOut(`its score is not a number: ${String(value)}`);
+        continue;
+      }
+      records.push({ sample, score: value });
+      scored.push({ proposal, score: value });
+      if (best === undefined || this.#better(value, best.score)) best = { proposal, score: value, sample };
+    }
+    this.observeScores(scored);
+    const calls = proposals.flatMap((p) => p.calls);
+    const first = proposals[0]!;
+    const details = {
+      ...(best ?? { proposal: first }).proposal.details,
+      modelCalls: calls.length,
+      retries: proposals.reduce((n, p) => n + ((p.details as OproDetails | undefined)?.retries ?? 0), 0),
+      candidates: records,
+      ...(best === undefined ? {} : { chosen: best.sample }),
+    };
+    if (best === undefined) {
+      const view = first.view ?? this.problem();
+      const reasons = records.map((r) => `candidate ${r.sample}: ${r.error ?? "no score"}`);
+      return this.failedProposal(view, new OproNoCandidateError(reasons), { calls, details });
+    }
+    return { ...best.proposal, calls, details };
+  }
+
+  /** Whether score `a` is better than `b` in this optimizer's direction. */
+  #better(a: number, b: number): boolean {
+    return this.settings.direction === "maximize" ? a > b : a < b;
+  }
+
+  /** Asks one solution (at `temperature` when given, else the `temperature` setting). */
+  async #proposeOne(options: StepOptions, temperature: number | undefined): Promise<Proposal> {
     if (options.signal?.aborted) throw cancelledFrom(options.signal);
     const view = this.problem();
     const current = this.#unrecorded(view) ? this.#evaluate(view, this.steps + 1) : undefined;
@@ -130,6 +302,7 @@ export class Opro extends ModelOptimizer<OproSettings> {
       valueChars: this.settings.valueCharBudget,
       current,
     });
+    const exemplars = this.#exemplars(view);
     const details = (calls: readonly ModelCall[], missing: readonly string[] = []): OproDetails => ({
       modelCalls: calls.length,
       retries: Math.max(0, calls.length - 1),
@@ -139,6 +312,9 @@ export class Opro extends ModelOptimizer<OproSettings> {
       currentScore: current?.score,
       bestScore: ranked.find((e) => e.score !== undefined)?.score,
       missing,
+      ...(exemplars === undefined
+        ? {}
+        : { exemplarsShown: exemplars.shown, exemplarsOmitted: exemplars.omitted }),
     });
     if (view.variables.length === 0) return { ...this.noFeedbackProposal(view), details: details([]) };
 
@@ -150,12 +326,13 @@ export class Opro extends ModelOptimizer<OproSettings> {
         variables: view.variables,
         history,
         direction: this.settings.direction,
+        ...(exemplars === undefined ? {} : { exemplars }),
       }),
       purpose: OPRO_PURPOSE,
       read: (text) => this.#read(view, text),
       retryMessage: (problems) => oproRetryMessage(problems, keys),
       log,
-      request: { sample: options.sample },
+      request: { sample: options.sample, ...(temperature === undefined ? {} : { temperature }) },
       signal: options.signal,
     });
     if (!outcome.ok) {
@@ -238,6 +415,16 @@ export class Opro extends ModelOptimizer<OproSettings> {
     return { ok: false, problems: blocking.map((r) => `${r.key}: ${r.reason}`), value: { parsed, prepared } };
   }
 
+  /** The task examples of this step's prompt, rendered; undefined when there are none. */
+  #exemplars(view: ProblemView): RenderedExemplars | undefined {
+    const s = this.settings;
+    const shown = [
+      ...givenExemplars(s.exemplars),
+      ...(s.exemplarsFromFeedback ? feedbackExemplars(view) : []),
+    ];
+    return shown.length === 0 ? undefined : renderExemplars(shown, s.exemplarCharBudget, s.valueCharBudget);
+  }
+
   /** Whether `view` has feedback whose evaluation is not in the history yet. */
   #unrecorded(view: ProblemView): boolean {
     return view.feedback.some((f) => !this.#consumed.has(f.record));
@@ -262,6 +449,29 @@ export class Opro extends ModelOptimizer<OproSettings> {
     const score = meanScore(feedback);
     const entry = { step, values, feedback };
     return score === undefined ? entry : { ...entry, score };
+  }
+}
+
+/**
+ * Runs `fn` with the parameters set to `updates` (validated values from a proposal), then puts the
+ * previous values back, newest first, also when `fn` throws.
+ */
+async function withValues<T>(
+  updates: ReadonlyMap<ParameterNode, unknown>,
+  fn: () => T | Promise<T>,
+): Promise<T> {
+  const before: [ParameterNode, unknown][] = [];
+  try {
+    for (const [parameter, value] of updates) {
+      before.push([parameter, parameter.peek()]);
+      parameter.data = value;
+    }
+    return await fn();
+  } finally {
+    for (let i = before.length - 1; i >= 0; i--) {
+      const [parameter, value] = before[i]!;
+      parameter.data = value;
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { type Feedback, InvalidOptionError, type Node } from "@trace-ts/core";
+import { type Feedback, InvalidOptionError, type Node, type ParameterNode } from "@trace-ts/core";
 import { CHARS_PER_TOKEN } from "@trace-ts/core/llm";
 import {
   checkAtLeast,
@@ -16,6 +16,38 @@ import {
  * @param output the output node it was sent to
  */
 export type ScoreOf = (feedback: Feedback, output: Node) => number | undefined;
+
+/** What `OproCandidateScore` is told about the candidate it scores. */
+export interface OproCandidateInfo {
+  /** Sample index of the candidate (0, 1, …), as its model request carried it. */
+  readonly sample: number;
+  /** The temperature it was sampled at. */
+  readonly temperature: number;
+  /** The suggestion as the model wrote it (key → value text). */
+  readonly suggestion: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Scores one candidate of a scored `step()` on the scale of the history (with
+ * `direction: "minimize"`, lower is better). While it runs, the parameters hold the candidate's
+ * values (`updates`); they are restored afterwards, also when it throws. A throw, a NaN or a
+ * non-number rules the candidate out (a cancellation is passed on).
+ *
+ * @param updates the candidate's converted, validated new values by parameter
+ * @param candidate its sample index, temperature and suggestion
+ */
+export type OproCandidateScore = (
+  updates: ReadonlyMap<ParameterNode, unknown>,
+  candidate: OproCandidateInfo,
+) => number | Promise<number>;
+
+/** One task example shown in the prompt (OPRO's exemplars): an input and the output wanted for it. */
+export interface OproExemplar {
+  /** The input (question), shown as text or JSON. */
+  readonly input: unknown;
+  /** The output wanted (answer), shown as text or JSON. */
+  readonly output: unknown;
+}
 
 /**
  * Options of `new Opro(parameters, options)`: the shared options of model-driven optimizers
@@ -37,6 +69,29 @@ export interface OproOptions extends ModelOptimizerOptions {
   readonly historyCharBudget?: number;
   /** The same budget in estimated tokens (4 characters each); the smaller of the two applies. */
   readonly historyTokenBudget?: number;
+  /**
+   * Candidates per scored step and per `proposeCandidates()` without a count (default 8, as the
+   * paper). A plain `step()` asks one solution; with `score`, it asks `candidates` solutions (one
+   * model request each) and applies the best.
+   */
+  readonly candidates?: number;
+  /** Temperature of each candidate request (default 1.0, as the paper); the `temperature` option applies to single proposals. */
+  readonly candidateTemperature?: number;
+  /**
+   * Scores the candidates of a `step()`: with it, `step()` asks `candidates` solutions, scores each
+   * (values set while scoring, restored after), records all in the history and applies the best.
+   * Without it, `step()` asks one solution.
+   */
+  readonly score?: OproCandidateScore;
+  /** Task examples (input and wanted output) shown in the prompt, in order, within `exemplarCharBudget`. Default: none. */
+  readonly exemplars?: readonly OproExemplar[];
+  /**
+   * Shows the inputs and outputs of this step's outputs that received feedback as examples
+   * (after the `exemplars` given). Default false.
+   */
+  readonly exemplarsFromFeedback?: boolean;
+  /** Longest examples section of the prompt, in characters (default 3000, at least 100). */
+  readonly exemplarCharBudget?: number;
 }
 
 /** `OproOptions` with defaults filled in: `Opro.settings`. */
@@ -49,6 +104,18 @@ export interface OproSettings extends ModelOptimizerSettings {
   readonly historySize: number;
   /** Longest history section of the prompt, in characters (the smaller of the two budgets). */
   readonly historyCharBudget: number;
+  /** Candidates per scored step and per `proposeCandidates()` without a count. */
+  readonly candidates: number;
+  /** Temperature of each candidate request. */
+  readonly candidateTemperature: number;
+  /** The score function of scored steps, when given. */
+  readonly score: OproCandidateScore | undefined;
+  /** Task examples shown in the prompt. */
+  readonly exemplars: readonly OproExemplar[];
+  /** Whether this step's inputs and outputs are shown as examples. */
+  readonly exemplarsFromFeedback: boolean;
+  /** Longest examples section of the prompt, in characters. */
+  readonly exemplarCharBudget: number;
 }
 
 /** Objective used when none is given. */
@@ -63,6 +130,12 @@ export const OPRO_OPTION_SCHEMA = {
   historySize: "integer",
   historyCharBudget: "integer",
   historyTokenBudget: "integer",
+  candidates: "integer",
+  candidateTemperature: "number",
+  score: "function",
+  exemplars: "object",
+  exemplarsFromFeedback: "boolean",
+  exemplarCharBudget: "integer",
 } as const satisfies OptionSchema;
 
 /**
@@ -101,6 +174,12 @@ export function resolveOproSettings(
   checkAtLeast(where, "historySize", options.historySize, 1);
   checkAtLeast(where, "historyCharBudget", options.historyCharBudget, 100);
   checkAtLeast(where, "historyTokenBudget", options.historyTokenBudget, 25);
+  checkAtLeast(where, "candidates", options.candidates, 1);
+  checkAtLeast(where, "candidateTemperature", options.candidateTemperature, 0);
+  checkAtLeast(where, "exemplarCharBudget", options.exemplarCharBudget, 100);
+  const exemplars = options.exemplars ?? [];
+  if (!Array.isArray(exemplars) || exemplars.some((e) => e === null || typeof e !== "object"))
+    throw new InvalidOptionError(where, "exemplars", "must be an array of { input, output } objects");
   const tokens = (options.historyTokenBudget ?? Number.POSITIVE_INFINITY) * CHARS_PER_TOKEN;
   return {
     ...shared,
@@ -108,5 +187,11 @@ export function resolveOproSettings(
     direction,
     historySize: options.historySize ?? 50,
     historyCharBudget: Math.min(options.historyCharBudget ?? 12_000, tokens),
+    candidates: options.candidates ?? 8,
+    candidateTemperature: options.candidateTemperature ?? 1,
+    score: options.score,
+    exemplars: [...exemplars],
+    exemplarsFromFeedback: options.exemplarsFromFeedback ?? false,
+    exemplarCharBudget: options.exemplarCharBudget ?? 3000,
   };
 }

@@ -60,14 +60,17 @@ describe("OPRO history rendering within a budget", () => {
     "maximize",
   );
 
-  it("shows the best solutions first and stops at the character budget", () => {
+  it("chooses the best solutions first, stops at the character budget, and prints them best last", () => {
     const shown = renderHistory(ranked, { charBudget: 2000, valueChars: 1000 });
     expect(shown.text.length).toBeLessThanOrEqual(2000);
     expect(shown.shown).toBeGreaterThan(1);
     expect(shown.shown + shown.omitted).toBe(30);
     const titles = [...shown.text.matchAll(/### Solution (\d+): score ([\d.]+) \(step (\d+)/g)];
     expect(titles.map((m) => Number(m[1]))).toEqual(Array.from({ length: shown.shown }, (_, i) => i + 1));
-    expect(titles.map((m) => Number(m[3]))).toEqual(Array.from({ length: shown.shown }, (_, i) => 30 - i));
+    // the best ones were chosen (steps 30, 29, …) and are printed in ascending order of score
+    expect(titles.map((m) => Number(m[3]))).toEqual(
+      Array.from({ length: shown.shown }, (_, i) => 30 - shown.shown + 1 + i),
+    );
     // adding one more solution would pass the budget
     const more = renderHistory(ranked.slice(0, shown.shown + 1), { charBudget: 1e9, valueChars: 1000 });
     expect(more.text.length).toBeGreaterThan(2000);
@@ -76,8 +79,9 @@ describe("OPRO history rendering within a budget", () => {
   it("cuts values of lower-ranked solutions to valueChars with a visible marker, never the best one", () => {
     const shown = renderHistory(ranked, { charBudget: 10_000, valueChars: 50 });
     const blocks = [...shown.text.matchAll(/<value name="x0">\n([\s\S]*?)\n<\/value>/g)].map((m) => m[1]!);
-    expect(blocks[0]).toBe("x".repeat(300));
-    expect(blocks[1]).toBe(`${"x".repeat(50)}…[250 more characters]`);
+    expect(blocks.at(-1)).toBe("x".repeat(300));
+    expect(blocks.at(-2)).toBe(`${"x".repeat(50)}…[250 more characters]`);
+    expect(blocks[0]).toBe(`${"x".repeat(50)}…[250 more characters]`);
   });
 
   it("always shows the best solution, even when it alone is over the budget", () => {
@@ -95,8 +99,8 @@ describe("OPRO history rendering within a budget", () => {
       valueChars: 100,
       current,
     });
-    expect(shown.text).toContain("### Solution 1: score 0.8 (step 1)\n");
-    expect(shown.text).toContain("### Solution 2: score 0.4 (step 9, the current values)");
+    expect(shown.text).toContain("### Solution 1: score 0.4 (step 9, the current values)");
+    expect(shown.text).toContain("### Solution 2: score 0.8 (step 1)\n");
   });
 });
 

@@ -45,7 +45,7 @@ const solutionOrder = (prompt: string) =>
   );
 
 describe("Opro", () => {
-  it("records each evaluated solution and shows the history best first", async () => {
+  it("records each evaluated solution and shows the history in ascending order, the best last", async () => {
     const { x, model, optimizer, reports } = await run([0.2, 0.9, 0.5, 0.1]);
     expect(x.data).toBe(4);
     expect(optimizer.history.map((e) => [e.step, e.values[x.key], e.score])).toEqual([
@@ -55,8 +55,9 @@ describe("Opro", () => {
       [4, 3, 0.1],
     ]);
     expect(solutionOrder(userPrompt(model, 0))).toEqual([1]);
-    expect(solutionOrder(userPrompt(model, 3))).toEqual([2, 3, 1, 4]);
-    expect(userPrompt(model, 3)).toContain("### Solution 4: score 0.1 (step 4, the current values)");
+    expect(solutionOrder(userPrompt(model, 3))).toEqual([4, 1, 3, 2]);
+    expect(userPrompt(model, 3)).toContain("### Solution 1: score 0.1 (step 4, the current values)");
+    expect(userPrompt(model, 3)).toContain("## Earlier solutions in ascending order, the best last");
     expect(reports[3]!.details).toMatchObject({
       historySize: 4,
       shown: 4,
@@ -66,9 +67,9 @@ describe("Opro", () => {
     });
   });
 
-  it("minimize puts the lowest score first", async () => {
+  it("minimize puts the lowest score last", async () => {
     const { model } = await run([0.2, 0.9, 0.5], { direction: "minimize" });
-    expect(solutionOrder(userPrompt(model, 2))).toEqual([1, 3, 2]);
+    expect(solutionOrder(userPrompt(model, 2))).toEqual([2, 3, 1]);
     expect(userPrompt(model, 2)).toContain("lower scores are better");
   });
 
@@ -81,15 +82,17 @@ describe("Opro", () => {
     expect(optimizer.history.map((e) => e.score)).toEqual([0.4, 0.7, undefined]);
     expect(userPrompt(model, 2)).toContain("- on ");
     expect(userPrompt(model, 2)).toMatch(/\(score 0\.4\): too formal/);
-    expect(solutionOrder(userPrompt(model, 2))).toEqual([2, 1, 3]);
+    // unscored solutions first, then the scored ones from worst to best
+    expect(solutionOrder(userPrompt(model, 2))).toEqual([3, 1, 2]);
+    expect(userPrompt(model, 2)).toContain("Solutions without a score come first, oldest to newest.");
   });
 
-  it("uses scoreOf when given, and orders text-only feedback newest first", async () => {
+  it("uses scoreOf when given, and orders text-only feedback oldest to newest", async () => {
     const byLength = await run(["aaa", "a", "aaaaa"], { scoreOf: (f) => String(f).length });
     expect(byLength.optimizer.history.map((e) => e.score)).toEqual([3, 1, 5]);
     const textOnly = await run(["first", "second", "third"]);
     expect(textOnly.optimizer.history.every((e) => e.score === undefined)).toBe(true);
-    expect(solutionOrder(userPrompt(textOnly.model, 2))).toEqual([3, 2, 1]);
+    expect(solutionOrder(userPrompt(textOnly.model, 2))).toEqual([1, 2, 3]);
   });
 
   it("a mean over several outputs; each output's feedback is shown", async () => {
@@ -340,9 +343,9 @@ describe("Opro.observeScores", () => {
     expect(optimizer.rankedHistory().map((e) => e.values[x.key])).toEqual([9, 8, 10]);
     await optimizer.step();
     const prompt = model.prompts.at(-1)!;
-    // the three candidates and the current evaluation (score 0.5), best first
+    // the three candidates and the current evaluation (score 0.5), the best last
     expect([...prompt.matchAll(/### Solution \d+: score ([\d.]+)/g)].map((m) => Number(m[1]))).toEqual([
-      0.9, 0.5, 0.3, 0.1,
+      0.1, 0.3, 0.5, 0.9,
     ]);
     expect(optimizer.history).toHaveLength(4);
   });

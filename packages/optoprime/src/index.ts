@@ -4,11 +4,20 @@
  * and applies the new values it suggests (prompts, numbers, objects, function source).
  */
 export { DEFAULT_VALUE_CHAR_BUDGET } from "@trace-ts/core/optimizer";
-export type { MemoryEntry, RememberedFeedback, RememberedValue } from "./memory.js";
+export type {
+  MemoryEntry,
+  RememberedFeedback,
+  RememberedValue,
+  StepOutcome,
+  StepOutcomeStatus,
+} from "./memory.js";
 export {
   type CandidateInfo,
   type CandidateRecord,
   type CandidateScore,
+  type CandidateSelection,
+  DEFAULT_CANDIDATES,
+  DEFAULT_TEMPERATURE_RANGE,
   OPTOPRIME_MULTI,
   OptoPrimeMulti,
   type OptoPrimeMultiDetails,

@@ -58,13 +58,35 @@ export type CandidateScore = (
   candidate: CandidateInfo,
 ) => number | Promise<number>;
 
+/**
+ * How `OptoPrimeMulti` chooses among its candidates: `last` takes the last candidate whose answer
+ * was usable (with the default falling temperatures, the coolest one), without another call;
+ * `model` asks the model in one more call; `score` takes the highest `score(updates)`.
+ */
+export type CandidateSelection = "last" | "model" | "score";
+
+/** Candidates per step when the `candidates` option is not given (as in the reference). */
+export const DEFAULT_CANDIDATES = 5;
+
+/**
+ * Temperatures of the candidates when neither `temperatures` nor `temperatureRange` is given:
+ * spread evenly from 1.3 (the first candidate) down to 0 (the last), as in the reference.
+ */
+export const DEFAULT_TEMPERATURE_RANGE: readonly [number, number] = Object.freeze([1.3, 0] as const);
+
 /** Options of `OptoPrimeMulti`: those of `OptoPrime` plus how many candidates and how to choose. */
 export interface OptoPrimeMultiOptions extends OptoPrimeOptions {
-  /** How many candidate proposals to ask for, concurrently (default 3). */
+  /** How many candidate proposals to ask for, concurrently (default 5). */
   readonly candidates?: number;
   /**
-   * Temperature of each candidate (used in turn). Default: spread evenly from 0 to 1 (one
-   * candidate: the `temperature` option).
+   * `[first, last]`: the candidates' temperatures are spread evenly from `first` (candidate 1)
+   * to `last` (the last candidate); one candidate gets `first`. Default `[1.3, 0]`: falling, so
+   * the last candidate is the most deterministic. Not together with `temperatures`.
+   */
+  readonly temperatureRange?: readonly [number, number];
+  /**
+   * Temperature of each candidate, used in turn (instead of a `temperatureRange`). Not together
+   * with `temperatureRange`.
    */
   readonly temperatures?: readonly number[];
   /**
@@ -73,7 +95,13 @@ export interface OptoPrimeMultiOptions extends OptoPrimeOptions {
    */
   readonly variants?: readonly string[];
   /**
-   * Chooses by score (highest wins) instead of asking the model to choose. See `CandidateScore`.
+   * How to choose among the candidates (see `CandidateSelection`). Default: `score` when a
+   * `score` function is given, else `last`. `score` needs the `score` option; a `score`
+   * function with `last` or `model` is refused, since it would not be used.
+   */
+  readonly selection?: CandidateSelection;
+  /**
+   * Scores each candidate (highest wins); giving it selects by score. See `CandidateScore`.
    */
   readonly score?: CandidateScore;
 }
@@ -82,8 +110,12 @@ export interface OptoPrimeMultiOptions extends OptoPrimeOptions {
 export interface OptoPrimeMultiSettings extends OptoPrimeSettings {
   /** Candidates per `step()`. */
   readonly candidates: number;
-  /** The temperatures given, used in turn (undefined: spread from 0 to 1). */
+  /** The temperatures given, used in turn (undefined: spread over `temperatureRange`). */
   readonly temperatures: readonly number[] | undefined;
+  /** `[first, last]` temperature of the spread (used when `temperatures` is undefined). */
+  readonly temperatureRange: readonly [number, number];
+  /** How a candidate is chosen. */
+  readonly selection: CandidateSelection;
   /** Prompt variants, used in turn (empty: none). */
   readonly variants: readonly string[];
   /** The score function, when candidates are chosen by score. */
@@ -123,10 +155,12 @@ export type OptoPrimeMultiDetails = OptoPrimeDetails & {
   /** The chosen candidate's number, when one was chosen. */
   readonly chosen: number | undefined;
   /**
-   * How it was chosen: `score`, `model`, `single` (only one distinct usable candidate),
-   * `fallback` (the selection answer was unusable: the first usable candidate), `none`.
+   * How it was chosen: `last` (the last candidate whose answer was usable), `score`, `model`,
+   * `single` (with `score` or `model`: only one distinct candidate with changes, taken without
+   * scoring or asking), `fallback` (the selection answer was unusable: the last distinct candidate
+   * with changes), `none`.
    */
-  readonly selection: "score" | "model" | "single" | "fallback" | "none";
+  readonly selection: "last" | "score" | "model" | "single" | "fallback" | "none";
   /** Why the selection call could not be used, when it could not. */
   readonly selectionError?: string;
 };
@@ -140,14 +174,16 @@ interface Candidate {
 }
 
 /**
- * OptoPrimeMulti: asks for several candidate proposals at once (different temperatures and/or
- * prompt variants), then picks one — by a `score` function, or by one more model call that
- * compares them. Same prompt, parsing, validation, retries, memory and report as `OptoPrime`;
- * the report's details list every candidate, the scores and the choice. `proposeCandidates(n)`
- * returns `n` such candidates (temperatures spread over `n`) without choosing.
+ * OptoPrimeMulti: asks for several candidate proposals at once (by default 5, at temperatures
+ * falling from 1.3 to 0, and optionally prompt variants), then picks one — by default the last
+ * candidate whose answer was usable; with `selection: "model"` by one more model call that
+ * compares them; with a `score` function by the highest score. Same prompt, parsing, validation,
+ * retries, memory and report as `OptoPrime`; the report's details list every candidate, the
+ * scores and the choice. `proposeCandidates(n)` returns `n` such candidates (temperatures spread
+ * over `n`) without choosing.
  *
  * @example
- * const optimizer = new OptoPrimeMulti(params, { model, candidates: 4 });
+ * const optimizer = new OptoPrimeMulti(params, { model, selection: "model" });
  * const byTests = new OptoPrimeMulti(params, {
  *   model,
  *   score: (updates) => withValues(updates, () => runTests()), // passed-test count
@@ -158,8 +194,10 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
   static override readonly optionSchema: OptionSchema = {
     ...OPTOPRIME_OPTION_SCHEMA,
     candidates: "integer",
+    temperatureRange: "object",
     temperatures: "object",
     variants: "object",
+    selection: "string",
     score: "function",
   };
   /** `OptoPrimeMulti`. */
@@ -167,7 +205,8 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
 
   /**
    * @param parameters the trainable parameters
-   * @param options OptoPrime's options plus `candidates`, `temperatures`, `variants`, `score`
+   * @param options OptoPrime's options plus `candidates`, `temperatureRange`, `temperatures`,
+   *   `variants`, `selection`, `score`
    * @throws InvalidOptionError for unknown or invalid options
    */
   constructor(parameters: Iterable<ParameterNode>, options: OptoPrimeMultiOptions = {}) {
@@ -175,7 +214,8 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
   }
 
   /**
-   * OptoPrime's settings plus `candidates`, `temperatures`, `variants` and `score`.
+   * OptoPrime's settings plus `candidates`, `temperatureRange`, `temperatures`, `variants`,
+   * `selection` and `score`.
    *
    * @throws InvalidOptionError for an out-of-range or malformed value
    */
@@ -185,8 +225,21 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
     shared: ModelOptimizerSettings,
   ): OptoPrimeMultiSettings {
     const settings = OptoPrime.resolveSettings(where, options, shared);
-    const { candidates, temperatures, variants } = options;
+    const { candidates, temperatures, temperatureRange, variants, score } = options;
     checkAtLeast(where, "candidates", candidates, 1);
+    if (
+      temperatureRange !== undefined &&
+      (!Array.isArray(temperatureRange) ||
+        temperatureRange.length !== 2 ||
+        !temperatureRange.every((t) => typeof t === "number" && Number.isFinite(t) && t >= 0))
+    )
+      throw new InvalidOptionError(where, "temperatureRange", "must be [first, last], two numbers >= 0");
+    if (temperatureRange !== undefined && temperatures !== undefined)
+      throw new InvalidOptionError(
+        where,
+        "temperatureRange",
+        "give either temperatureRange or temperatures, not both",
+      );
     if (
       temperatures !== undefined &&
       (!Array.isArray(temperatures) ||
@@ -196,12 +249,23 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
       throw new InvalidOptionError(where, "temperatures", "must be a non-empty array of numbers >= 0");
     if (variants !== undefined && (!Array.isArray(variants) || !variants.every((v) => typeof v === "string")))
       throw new InvalidOptionError(where, "variants", "must be an array of strings");
+    const selection = options.selection ?? (score !== undefined ? "score" : "last");
+    if (!SELECTIONS.includes(selection))
+      throw new InvalidOptionError(where, "selection", `must be one of ${SELECTIONS.join(", ")}`);
+    if (selection === "score" && score === undefined)
+      throw new InvalidOptionError(where, "selection", '"score" needs the score option (a function)');
+    if (selection !== "score" && score !== undefined)
+      throw new InvalidOptionError(where, "score", `is not used with selection "${selection}"`);
     return {
       ...settings,
-      candidates: candidates ?? 3,
+      candidates: candidates ?? DEFAULT_CANDIDATES,
       temperatures,
+      temperatureRange: temperatureRange
+        ? [temperatureRange[0], temperatureRange[1]]
+        : DEFAULT_TEMPERATURE_RANGE,
       variants: variants ?? [],
-      score: options.score,
+      selection,
+      score,
     };
   }
 
@@ -230,8 +294,8 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
   }
 
   /**
-   * Asks for the `candidates` setting's number of candidates and chooses one (by score, by one
-   * more model call, or the only distinct usable one). Changes nothing.
+   * Asks for the `candidates` setting's number of candidates and chooses one as the `selection`
+   * setting says (the last usable one, by one more model call, or by score). Changes nothing.
    */
   override async propose(options: StepOptions = {}): Promise<Proposal> {
     const signal = options.signal;
@@ -249,14 +313,19 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
     let selection: OptoPrimeMultiDetails["selection"] = "none";
     let scores: (number | null)[] | undefined;
     let selectionError: string | undefined;
-    if (distinct.length === 1) {
+    const mode = this.settings.selection;
+    if (mode === "last") {
+      // the last readable answer wins, even when it changes nothing or says TERMINATE
+      chosen = [...candidates].reverse().find((c) => c.proposal.error === undefined);
+      if (chosen !== undefined) selection = "last";
+    } else if (distinct.length === 1) {
       chosen = distinct[0];
       selection = "single";
-    } else if (distinct.length > 1 && this.settings.score !== undefined) {
+    } else if (distinct.length > 1 && mode === "score" && this.settings.score !== undefined) {
       ({ chosen, scores } = await this.#scoreAll(this.settings.score, candidates, usable, distinct, signal));
       selection = "score";
       if (chosen === undefined) selectionError = "every candidate's score failed or was not a number";
-    } else if (distinct.length > 1) {
+    } else if (distinct.length > 1 && mode === "model") {
       const log = this.newCallLog();
       const picked = await this.#selectByModel(view, base, distinct, log, signal);
       calls.push(...log.calls);
@@ -264,13 +333,16 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
         chosen = distinct.find((c) => c.index === picked);
         selection = "model";
       } else {
-        chosen = distinct[0];
+        chosen = distinct[distinct.length - 1]; // the coolest with the default falling temperatures
         selection = "fallback";
         selectionError = picked.error;
       }
     }
 
-    const terminate = usable.length === 0 && candidates.some((c) => c.proposal.terminate);
+    const terminate =
+      mode === "last"
+        ? chosen?.proposal.terminate === true
+        : usable.length === 0 && candidates.some((c) => c.proposal.terminate);
     const allFailed = candidates.every((c) => c.proposal.error !== undefined);
     let error: string | undefined;
     if (chosen === undefined && !terminate) {
@@ -320,16 +392,14 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
     signal: AbortSignal | undefined,
   ): Promise<Candidate[]> {
     this.logBudget(base.budget);
-    const { temperatures, variants } = this.settings;
+    const { temperatures, temperatureRange, variants } = this.settings;
     return Promise.all(
       Array.from({ length: count }, async (_, i): Promise<Candidate> => {
         const variant = variants.length > 0 ? variants[i % variants.length] : undefined;
         const temperature =
           temperatures !== undefined
             ? temperatures[i % temperatures.length]
-            : count === 1
-              ? this.settings.temperature
-              : Math.round((i / (count - 1)) * 100) / 100;
+            : spreadTemperature(temperatureRange, i, count);
         const prompt = variant === undefined ? base : this.renderPrompt(view, variant);
         const proposal = await this.proposeWith(view, prompt, this.newCallLog(), {
           purpose: `candidate ${i + 1}`,
@@ -425,6 +495,17 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
 }
 
 const UNUSABLE = "UNUSABLE_ANSWER";
+
+const SELECTIONS: readonly CandidateSelection[] = ["last", "model", "score"];
+
+/**
+ * The temperature of candidate `i` (0-based) of `count`, spread evenly from `first` to `last`
+ * (one candidate: `first`), rounded to 3 decimals.
+ */
+function spreadTemperature([first, last]: readonly [number, number], i: number, count: number): number {
+  const t = first + ((last - first) * i) / Math.max(1, count - 1);
+  return Math.round(t * 1000) / 1000;
+}
 
 /**
  * The code of a failed multi step: a model failure's code when a candidate had one (an outage

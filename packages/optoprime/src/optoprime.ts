@@ -20,7 +20,7 @@ import {
   optimizerRegistration,
   type RegisterWithOptions,
 } from "@trace-ts/core/optimizer";
-import { checkMemory, type MemoryEntry, memoryEntryOf } from "./memory.js";
+import { checkMemory, isRememberable, type MemoryEntry, memoryEntryOf, outcomeOf } from "./memory.js";
 import { type ParsedSuggestion, parseSuggestion } from "./parse/parse-suggestion.js";
 import type { PromptBudgetReport } from "./prompt/budget.js";
 import { DEFAULT_PROMPT_TOKEN_BUDGET, type RenderedPrompt, renderPrompt } from "./prompt/prompt.js";
@@ -29,8 +29,9 @@ import { DEFAULT_OBJECTIVE, retryMessage } from "./prompt/text.js";
 /** Options of `OptoPrime` (and, with more, of `OptoPrimeMulti`): the shared ones plus its own. */
 export interface OptoPrimeOptions extends ModelOptimizerOptions {
   /**
-   * How many earlier steps to remember and show as #History (values the variables had and the
-   * feedback they earned). Default 0: off, so each prompt depends only on the current graph.
+   * How many earlier steps to remember and show as #History (values the variables had, the
+   * feedback they earned and what became of the suggestion — every step with feedback, including
+   * refused and unchanged ones). Default 0: off, so each prompt depends only on the current graph.
    */
   readonly memorySize?: number;
   /**
@@ -317,11 +318,16 @@ export class OptoPrime<S extends OptoPrimeSettings = OptoPrimeSettings> extends 
       );
   }
 
-  /** Remembers the (variables, feedback) of the problem a step that changed something was made from. */
+  /**
+   * Remembers every step made from a problem with feedback — the variables' values, the feedback
+   * and what became of the suggestion (applied, unchanged, refused or failed, with the reason) —
+   * so that #History shows failed and unchanged steps too, not only the ones that changed values.
+   */
   protected override afterStep(report: StepReport, proposal: Proposal): void {
     const max = this.settings.memorySize;
-    if (max === 0 || proposal.view === undefined || report.applied.length === 0) return;
-    this.#memory.push(memoryEntryOf(proposal.view, this.steps, this.settings.valueCharBudget));
+    if (max === 0 || !isRememberable(proposal)) return;
+    const budget = this.settings.valueCharBudget;
+    this.#memory.push(memoryEntryOf(proposal.view, this.steps, budget, outcomeOf(report, budget)));
     if (this.#memory.length > max) this.#memory.splice(0, this.#memory.length - max);
   }
 

@@ -18,13 +18,25 @@ const optoPrime: ConformanceAdapter = {
 };
 
 /**
- * OptoPrimeMulti asks two candidates (`candidate 1`, `candidate 2`) and, when they differ, makes
- * a selection call (`select`), answered with the first candidate.
+ * OptoPrimeMulti asks two candidates (`candidate 1`, `candidate 2`) and, by default, takes the
+ * last usable one without another call.
  */
 const optoPrimeMulti: ConformanceAdapter = {
   name: "OptoPrimeMulti",
   create: (parameters, model, { maxRetries }) =>
     new OptoPrimeMulti(parameters, { model, maxRetries, memorySize: 2, candidates: 2 }),
+  suggest: (_request, values) => suggestion(values),
+  malformed: () => "I am not sure what to change.",
+};
+
+/**
+ * OptoPrimeMulti with `selection: "model"`: when the candidates differ it makes a selection call
+ * (`select`), answered with the first candidate.
+ */
+const optoPrimeMultiByModel: ConformanceAdapter = {
+  name: "OptoPrimeMulti (selection: model)",
+  create: (parameters, model, { maxRetries }) =>
+    new OptoPrimeMulti(parameters, { model, maxRetries, memorySize: 2, candidates: 2, selection: "model" }),
   suggest: (request, values) =>
     request.purpose?.startsWith("select")
       ? JSON.stringify({ reasoning: "The first one is fine.", choice: 1 })
@@ -32,7 +44,7 @@ const optoPrimeMulti: ConformanceAdapter = {
   malformed: () => "I am not sure what to change.",
 };
 
-for (const adapter of [optoPrime, optoPrimeMulti]) {
+for (const adapter of [optoPrime, optoPrimeMulti, optoPrimeMultiByModel]) {
   describe(`${adapter.name} conformance`, () => {
     for (const check of optimizerConformanceChecks(adapter)) it(check.name, check.run);
   });

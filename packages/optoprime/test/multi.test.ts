@@ -27,10 +27,101 @@ function multiModel(key: string, choice: unknown) {
 }
 
 describe("OptoPrimeMulti", () => {
+  it("by default asks 5 candidates at temperatures falling from 1.3 to 0 and takes the last", async () => {
+    const x = node(1, { trainable: true, name: "x" });
+    const model = multiModel(x.key, 1);
+    const opt = new OptoPrimeMulti([x], { model });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    expect(model.callCount).toBe(5);
+    expect(model.calls.some((c) => isSelection(c.request))).toBe(false);
+    const byPurpose = Object.fromEntries(model.calls.map((c) => [c.request.purpose, c.request.temperature]));
+    expect(byPurpose).toEqual({
+      "candidate 1": 1.3,
+      "candidate 2": 0.975,
+      "candidate 3": 0.65,
+      "candidate 4": 0.325,
+      "candidate 5": 0,
+    });
+    expect(x.data).toBe(10); // candidate 5, temperature 0
+    expect(details(report).selection).toBe("last");
+    expect(details(report).chosen).toBe(5);
+    expect(report.calls.map((c) => c.purpose).sort()).toEqual([
+      "candidate 1",
+      "candidate 2",
+      "candidate 3",
+      "candidate 4",
+      "candidate 5",
+    ]);
+  });
+
+  it('selection "last" skips unusable last candidates, without a selection call', async () => {
+    const x = node(1, { trainable: true });
+    const model = new ScriptedModel((req) =>
+      req.purpose === "candidate 4" ? "no idea" : answer({ [x.key]: Number(req.purpose?.slice(-1)) * 10 }),
+    );
+    const opt = new OptoPrimeMulti([x], { model, candidates: 4, maxRetries: 0, selection: "last" });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    expect(model.callCount).toBe(4);
+    expect(model.calls.some((c) => isSelection(c.request))).toBe(false);
+    expect(x.data).toBe(30);
+    expect(details(report).chosen).toBe(3);
+    expect(details(report).candidates[3]!.error).toMatch(/no usable answer/);
+    expect(report.error).toBeUndefined();
+  });
+
+  it('selection "last" keeps a usable last answer that changes nothing, as the reference does', async () => {
+    const x = node(1, { trainable: true });
+    const model = new ScriptedModel((req) =>
+      req.purpose === "candidate 2" ? answer({}) : answer({ [x.key]: 9 }),
+    );
+    const opt = new OptoPrimeMulti([x], { model, candidates: 2 });
+    opt.backward(ops.add(x, 1), "fine as it is");
+    const report = await opt.step();
+    expect(x.data).toBe(1);
+    expect(report.applied).toEqual([]);
+    expect(report.error).toBeUndefined();
+    expect(details(report)).toMatchObject({ selection: "last", chosen: 2 });
+  });
+
+  it('selection "model" asks the default 5 candidates, then makes one selection call', async () => {
+    const x = node(1, { trainable: true });
+    const model = multiModel(x.key, 2);
+    const opt = new OptoPrimeMulti([x], { model, selection: "model" });
+    opt.backward(ops.add(x, 1), "bigger");
+    const report = await opt.step();
+    expect(model.callCount).toBe(6);
+    expect(model.calls.filter((c) => isSelection(c.request))).toHaveLength(1);
+    expect(x.data).toBe(10 + 0.975 * 20);
+    expect(details(report)).toMatchObject({ selection: "model", chosen: 2 });
+  });
+
+  it("temperatureRange spreads the candidates from its first value to its second", async () => {
+    const x = node(1, { trainable: true });
+    const model = multiModel(x.key, 1);
+    const opt = new OptoPrimeMulti([x], { model, candidates: 4, temperatureRange: [0.2, 0.8] });
+    opt.backward(ops.add(x, 1), "bigger");
+    await opt.step();
+    const byPurpose = Object.fromEntries(model.calls.map((c) => [c.request.purpose, c.request.temperature]));
+    expect(byPurpose).toEqual({
+      "candidate 1": 0.2,
+      "candidate 2": 0.4,
+      "candidate 3": 0.6,
+      "candidate 4": 0.8,
+    });
+    expect(x.data).toBe(10 + 0.8 * 20);
+  });
+
   it("asks for n candidates at spread temperatures, then lets the model choose", async () => {
     const x = node(1, { trainable: true, name: "x" });
     const model = multiModel(x.key, 2);
-    const opt = new OptoPrimeMulti([x], { model, candidates: 3 });
+    const opt = new OptoPrimeMulti([x], {
+      model,
+      candidates: 3,
+      temperatureRange: [0, 1],
+      selection: "model",
+    });
     opt.backward(ops.add(x, 1), "bigger");
     const report = await opt.step();
     const candidateCalls = model.calls.filter((c) => !isSelection(c.request));
@@ -77,6 +168,7 @@ describe("OptoPrimeMulti", () => {
     const opt = new OptoPrimeMulti([x], {
       model,
       candidates: 3,
+      temperatureRange: [0, 1],
       score: (updates) =>
         withValues(updates, () => {
           seen.push(x.data);
@@ -101,6 +193,7 @@ describe("OptoPrimeMulti", () => {
     const opt = new OptoPrimeMulti([x], {
       model,
       candidates: 2,
+      temperatureRange: [0, 1],
       score: (updates) => {
         if (updates.get(x) === 10) throw new Error("crashed");
         return 1;
@@ -121,7 +214,7 @@ describe("OptoPrimeMulti", () => {
   it("identical candidates need no selection call", async () => {
     const x = node(1, { trainable: true });
     const model = new ScriptedModel([answer({ [x.key]: 5 })], { whenExhausted: "repeat-last" });
-    const opt = new OptoPrimeMulti([x], { model, candidates: 3 });
+    const opt = new OptoPrimeMulti([x], { model, candidates: 3, selection: "model" });
     opt.backward(ops.add(x, 1), "bigger");
     const report = await opt.step();
     expect(model.callCount).toBe(3);
@@ -130,10 +223,10 @@ describe("OptoPrimeMulti", () => {
     expect(details(report).candidates.map((c) => c.sameAs)).toEqual([undefined, 1, 1]);
   });
 
-  it("an unusable selection answer falls back to the first candidate and says so", async () => {
+  it("an unusable selection answer falls back to the last candidate with changes and says so", async () => {
     const x = node(1, { trainable: true });
     const model = multiModel(x.key, 7);
-    const opt = new OptoPrimeMulti([x], { model, candidates: 2 });
+    const opt = new OptoPrimeMulti([x], { model, candidates: 2, selection: "model" }); // 1.3, then 0
     opt.backward(ops.add(x, 1), "bigger");
     const report = await opt.step();
     expect(x.data).toBe(10);
@@ -146,7 +239,7 @@ describe("OptoPrimeMulti", () => {
     const model = new ScriptedModel((req) =>
       req.temperature === 0 ? "no idea" : isSelection(req) ? "{}" : answer({ [x.key]: 4 }),
     );
-    const opt = new OptoPrimeMulti([x], { model, candidates: 2, maxRetries: 0 });
+    const opt = new OptoPrimeMulti([x], { model, candidates: 2, maxRetries: 0, temperatureRange: [0, 1] });
     opt.backward(ops.add(x, 1), "bigger");
     const report = await opt.step();
     expect(x.data).toBe(4);
@@ -207,7 +300,7 @@ describe("OptoPrimeMulti", () => {
   it("proposeCandidates(n) asks n candidates at temperatures spread over n, without choosing", async () => {
     const x = node(1, { trainable: true });
     const model = multiModel(x.key, 1);
-    const opt = new OptoPrimeMulti([x], { model, candidates: 3 });
+    const opt = new OptoPrimeMulti([x], { model, candidates: 3, temperatureRange: [0, 1] });
     opt.backward(ops.add(x, 1), "bigger");
     const proposals = await opt.proposeCandidates(5);
     expect(proposals.map((p) => p.updates.get(x))).toEqual([10, 15, 20, 25, 30]);
@@ -261,13 +354,27 @@ describe("OptoPrimeMulti", () => {
     expect(() => new OptoPrimeMulti([x], { candidates: 0 })).toThrow(/candidates' must be at least 1/);
     expect(() => new OptoPrimeMulti([x], { variants: [1] as never })).toThrow(InvalidOptionError);
     expect(new OptoPrimeMulti([x], { temperatures: [0.3], variants: ["v"] }).settings).toMatchObject({
-      candidates: 3,
+      candidates: 5,
       temperatures: [0.3],
+      temperatureRange: [1.3, 0],
       variants: ["v"],
+      selection: "last",
       score: undefined,
       memorySize: 0,
     });
     expect(() => new OptoPrimeMulti([x], { temperatures: [] })).toThrow(/temperatures/);
+    const score = () => 1;
+    expect(new OptoPrimeMulti([x], { score }).settings.selection).toBe("score");
+    expect(new OptoPrimeMulti([x], { score, selection: "score" }).settings.selection).toBe("score");
+    expect(new OptoPrimeMulti([x], { selection: "model" }).settings.selection).toBe("model");
+    expect(() => new OptoPrimeMulti([x], { selection: "score" })).toThrow(/"score" needs the score option/);
+    expect(() => new OptoPrimeMulti([x], { score, selection: "model" })).toThrow(/'score' .*not used/);
+    expect(() => new OptoPrimeMulti([x], { selection: "best" as never })).toThrow(/last, model, score/);
+    expect(() => new OptoPrimeMulti([x], { temperatureRange: [1] as never })).toThrow(/temperatureRange/);
+    expect(() => new OptoPrimeMulti([x], { temperatureRange: [1, -1] })).toThrow(/two numbers >= 0/);
+    expect(() => new OptoPrimeMulti([x], { temperatureRange: [1, 0], temperatures: [0.5] })).toThrow(
+      /either temperatureRange or temperatures/,
+    );
     expect(() => new OptoPrimeMulti([x], { cand: 2 } as never)).toThrow(/not a known option/);
   });
 });

@@ -313,9 +313,9 @@ describe("memory", () => {
     const prompts = model.prompts;
     expect(prompts[0]).not.toContain("#History");
     expect(prompts[1]).toContain(
-      `#History\nValues the variables had at earlier steps and the feedback they earned, oldest first.\nStep 1:\n${x.key} (number) = 1\nFeedback on `,
+      `#History\nValues the variables had at earlier steps, the feedback they earned and what became of the change suggested then, oldest first.\nStep 1:\n${x.key} (number) = 1\nFeedback on `,
     );
-    expect(prompts[1]).toContain(":\nstep 1: the result 10 is too small");
+    expect(prompts[1]).toContain(`:\nstep 1: the result 10 is too small\nResult: applied (changed ${x.key})`);
     expect(prompts[3]).not.toContain("Step 1:");
     expect(prompts[3]).toMatch(/Step 2:[\s\S]*= 2\n[\s\S]*Step 3:[\s\S]*= 3\n/);
     expect(details(await lastReport(opt, x, model)).memoryShown).toBe(2);
@@ -330,7 +330,7 @@ describe("memory", () => {
     );
   });
 
-  it("is off by default, and a step that changed nothing is not remembered", async () => {
+  it("is off by default", async () => {
     const x = node(1, { trainable: true });
     const model = new ScriptedModel([answer({ [x.key]: 2 }), answer({ [x.key]: 3 })]);
     const off = new OptoPrime([x], { model });
@@ -341,12 +341,103 @@ describe("memory", () => {
     await off.step();
     expect(model.prompts[1]).not.toContain("#History");
     expect(off.memory).toEqual([]);
+  });
 
-    const same = new ScriptedModel([answer({}), answer({})]);
-    const on = new OptoPrime([x], { model: same, memorySize: 3 });
-    on.backward(ops.add(x, 1), "fine");
-    await on.step();
-    expect(on.memory).toEqual([]);
+  it("remembers a step whose answer was unusable, and the next #History shows it as refused", async () => {
+    const x = node(1, { trainable: true, name: "x" });
+    const model = new ScriptedModel(["no idea", answer({ [x.key]: 5 })]);
+    const opt = new OptoPrime([x], { model, memorySize: 3, maxRetries: 0 });
+    opt.backward(ops.multiply(x, 10), "the result 10 is too small");
+    const failed = await opt.step();
+    expect(failed.errorCode).toBe("UNUSABLE_ANSWER");
+    expect(x.data).toBe(1);
+    expect(opt.memory).toHaveLength(1);
+    expect(opt.memory[0]).toMatchObject({
+      step: 1,
+      variables: [{ key: x.key, type: "number", text: "1" }],
+      feedback: [{ text: "the result 10 is too small" }],
+      outcome: { status: "refused" },
+    });
+    expect(opt.memory[0]!.outcome!.detail).toBe(failed.error);
+
+    opt.zeroFeedback();
+    opt.backward(ops.multiply(x, 10), "still too small");
+    const next = await opt.step();
+    expect(x.data).toBe(5);
+    expect(details(next).memoryShown).toBe(1);
+    const history = model.prompts[1]!.slice(model.prompts[1]!.indexOf("#History"));
+    expect(history).toContain(`Step 1:\n${x.key} (number) = 1\nFeedback on `);
+    expect(history).toContain(`the result 10 is too small\nResult: refused (${failed.error}`);
+  });
+
+  it("remembers unchanged, vetoed and failed steps with what happened", async () => {
+    const x = node(1, { trainable: true, name: "x" });
+    const answers = [
+      answer({}), // usable, no new value
+      answer({ [x.key]: 7 }), // vetoed below
+      new RateLimitError("slow down", { provider: "scripted" }),
+      answer({ [x.key]: 2 }, "TERMINATE"),
+    ];
+    const model = new ScriptedModel(answers);
+    const opt = new OptoPrime([x], {
+      model,
+      memorySize: 4,
+      maxRetries: 0,
+      approve: (change) => change.after !== 7 || { approved: false, reason: "7 is unlucky" },
+    });
+    for (let i = 0; i < 4; i++) {
+      opt.zeroFeedback();
+      opt.backward(ops.add(x, 1), `round ${i + 1}`);
+      await opt.step();
+    }
+    expect(opt.memory.map((m) => m.outcome?.status)).toEqual(["unchanged", "refused", "failed", "applied"]);
+    expect(opt.memory[0]!.outcome!.detail).toBe("the answer suggested no new value");
+    expect(opt.memory[1]!.outcome!.detail).toMatch(
+      new RegExp(`^${x.key}: vetoed by the approval hook: 7 is unlucky`),
+    );
+    expect(opt.memory[2]!.outcome!.detail).toMatch(/slow down/);
+    expect(opt.memory[3]!.outcome!.detail).toBe(`changed ${x.key}`);
+    const history = model.prompts[3]!;
+    expect(history).toContain("Result: no change (the answer suggested no new value)");
+    expect(history).toContain("Result: refused (");
+    expect(history).toContain("Result: failed (");
+  });
+
+  it("a step without feedback is not remembered", async () => {
+    const x = node(1, { trainable: true });
+    const model = new ScriptedModel([]);
+    const opt = new OptoPrime([x], { model, memorySize: 2 });
+    const report = await opt.step();
+    expect(report.error).toBeDefined();
+    expect(opt.memory).toEqual([]);
+  });
+
+  it("loads state saved before outcomes were recorded; their blocks have no result line", async () => {
+    const x = node(1, { trainable: true, name: "x" });
+    const model = new ScriptedModel(() => answer({ [x.key]: 3 }));
+    const opt = new OptoPrime([x], { model, memorySize: 2 });
+    const old = {
+      step: 4,
+      variables: [{ key: x.key, type: "number", text: "0" }],
+      feedback: [{ key: "add0", text: "far too small" }],
+    };
+    opt.loadState({
+      format: "trace-ts/optimizer",
+      version: 1,
+      optimizer: "OptoPrime",
+      step: 4,
+      data: { memory: [old] },
+    });
+    expect(opt.memory).toEqual([old]);
+    opt.backward(ops.add(x, 1), "bigger");
+    await opt.step();
+    expect(model.prompts[0]).toContain(
+      `Step 4:\n${x.key} (number) = 0\nFeedback on add0:\nfar too small\n\n`,
+    );
+    expect(model.prompts[0]).not.toContain("Result:");
+    expect(opt.memory[1]!.outcome).toEqual({ status: "applied", detail: `changed ${x.key}` });
+    const bad = { ...old, outcome: { status: "maybe" } };
+    expect(() => opt.loadState({ ...opt.state(), data: { memory: [bad] } })).toThrow(OptimizerStateError);
   });
 });
 

@@ -172,7 +172,7 @@ describe("readChoice does work linear in the answer", () => {
       }
       return answer({ [x.key]: 10 + (req.temperature ?? 0) * 20 });
     });
-    const optimizer = new OptoPrimeMulti([x], { model, candidates: 2 });
+    const optimizer = new OptoPrimeMulti([x], { model, candidates: 2, selection: "model" });
     optimizer.backward(ops.add(x, 1), "bigger");
     const report = await optimizer.step();
     const details = report.details as OptoPrimeMultiDetails;

@@ -1,12 +1,15 @@
 import {
   feedbackToText,
+  ModelCallFailedError,
   type Node,
   type ParameterNode,
   type ProblemEntry,
   type ProblemView,
   type RejectedChange,
   TraceError,
+  UnusableAnswerError,
 } from "@trace-ts/core";
+import { estimateTextTokens } from "@trace-ts/core/llm";
 import type { AnswerReading, AskOutcome, OptimizerAsk } from "@trace-ts/core/optimizer";
 import type { LimitFunction } from "p-limit";
 import type { TextGradSettings } from "./options.js";
@@ -15,7 +18,8 @@ import type { GradientEdge, TextGradPlan } from "./plan.js";
 import {
   combinePrompt,
   emptyRetryMessage,
-  type GradientSource,
+  formatGradients,
+  type GradientEntry,
   gradientPrompt,
   updatePrompt,
   updateRetryMessage,
@@ -52,7 +56,7 @@ export interface BackwardRunContext {
   readonly ask: BackwardAsk;
   /** Bounds the calls in flight. */
   readonly limit: LimitFunction;
-  /** Objective and value budget of the prompts. */
+  /** Objective, value budgets, merging budget and `partial`. */
   readonly settings: TextGradSettings;
   /** Aborted on the first failure so that the remaining calls stop early. */
   readonly controller: AbortController;
@@ -60,33 +64,71 @@ export interface BackwardRunContext {
   prepare(variable: ProblemEntry<ParameterNode>, raw: string): AnswerReading<PreparedUpdate>;
 }
 
-const NO_FEEDBACK = "(no feedback reached this value)";
+/** A variable whose gradient or update failed (with `partial`). */
+export interface VariableFailure {
+  /** The variable. */
+  readonly variable: ProblemEntry<ParameterNode>;
+  /** Why: `UnusableAnswerError`, `ModelCallFailedError`, `CancelledError`, … */
+  readonly error: unknown;
+}
+
+/** What `updateEach` gives: the usable answers and the variables that failed. */
+export interface UpdateOutcome {
+  /** Usable new values, in the order of the plan's variables. */
+  readonly answers: readonly VariableAnswer[];
+  /** Variables without a usable new value. */
+  readonly failures: readonly VariableFailure[];
+}
 
 /**
- * One TextGrad backward pass and update. Each node's gradient is a promise, so a call starts as
- * soon as the gradient it needs is known: calls that do not depend on each other run at the same
- * time, up to the limiter's bound. The first failure aborts the rest.
+ * One TextGrad backward pass and update. Each node's gradients are a promise, so a call starts as
+ * soon as the gradients it needs are known: calls that do not depend on each other run at the
+ * same time, up to the limiter's bound. Without `partial`, the first failure aborts the rest;
+ * with it, a failure only stops what depends on the failed call.
  */
 export class BackwardRun {
   readonly #ctx: BackwardRunContext;
-  readonly #gradients = new Map<Node, Promise<string>>();
-  /** Final gradient text per node, filled as gradients are known. */
+  readonly #gradients = new Map<Node, Promise<readonly GradientEntry[]>>();
+  /** Final gradients per node as shown to the model (concatenated, with context), as they are known. */
   readonly gradients = new Map<Node, string>();
   /** Every promise started, so the caller can wait for all of them after a failure. */
   readonly started: Promise<unknown>[] = [];
   /** Update answers that stayed unusable after all re-asks (the last value and why). */
   readonly rejected: RejectedChange[] = [];
+  /** Merging calls made (only with `mergeOverTokens`). */
+  merges = 0;
   /** The first failure, if any. */
   firstError: unknown;
   #failed = false;
+  #aborted = false;
 
   /** @param ctx plan, view, ask, limiter, settings and the abort controller */
   constructor(ctx: BackwardRunContext) {
     this.#ctx = ctx;
   }
 
-  /** Computes the gradient of every variable and asks for each variable's new value. */
+  /** Computes the gradient of every variable and asks for each variable's new value; all or nothing. */
   updateAll(): Promise<VariableAnswer[]> {
+    return Promise.all(this.#start());
+  }
+
+  /**
+   * Like `updateAll`, but waits for every variable: one variable's failure does not stop the
+   * others (for `partial`).
+   */
+  async updateEach(): Promise<UpdateOutcome> {
+    const { variables } = this.#ctx.plan;
+    const settled = await Promise.allSettled(this.#start());
+    const answers: VariableAnswer[] = [];
+    const failures: VariableFailure[] = [];
+    settled.forEach((result, i) => {
+      if (result.status === "fulfilled") answers.push(result.value);
+      else failures.push({ variable: variables[i]!, error: result.reason });
+    });
+    return { answers, failures };
+  }
+
+  #start(): Promise<VariableAnswer>[] {
     // children before parents: every gradient promise a node needs exists before the node's own
     // is made, so no recursion (a deep graph cannot overflow the stack)
     const nodes = this.#ctx.plan.nodes;
@@ -94,15 +136,17 @@ export class BackwardRun {
       const node = nodes[i]!;
       this.#gradients.set(node, this.#track(this.#computeGradient(node)));
     }
-    return Promise.all(this.#ctx.plan.variables.map((v) => this.#track(this.#update(v))));
+    return this.#ctx.plan.variables.map((v) => this.#track(this.#update(v)));
   }
 
   async #update(variable: ProblemEntry<ParameterNode>): Promise<VariableAnswer> {
-    const gradient = await this.#gradientOf(variable.node);
+    const entries = await this.#gradientOf(variable.node);
+    const { settings, view } = this.#ctx;
+    const gradients = formatGradients(entries, variable.node, view.keyOf, settings.valueCharBudget);
     return this.#ask(
       {
         purpose: `update ${variable.key}`,
-        messages: updatePrompt(variable, gradient, this.#ctx.settings.objective),
+        messages: updatePrompt(variable, gradients, entries.length, settings.objective),
         read: (text): AnswerReading<VariableAnswer> => {
           const extracted = extractNewValue(text);
           if (!extracted.ok) return { ok: false, problems: [extracted.problem] };
@@ -123,8 +167,8 @@ export class BackwardRun {
     );
   }
 
-  /** The gradient promise of a node of the plan (made by `updateAll`, children first). */
-  #gradientOf(node: Node): Promise<string> {
+  /** The gradient promise of a node of the plan (made by `#start`, children first). */
+  #gradientOf(node: Node): Promise<readonly GradientEntry[]> {
     const promise = this.#gradients.get(node);
     if (promise === undefined) {
       throw new TraceError(
@@ -135,45 +179,74 @@ export class BackwardRun {
     return promise;
   }
 
-  async #computeGradient(node: Node): Promise<string> {
+  /**
+   * The gradients of `node`: its own feedback, one entry per gradient call into it, and every
+   * entry of a pass-through child (marked as forwarded). They stay separate, each with its
+   * context; only with `mergeOverTokens`, and only when their concatenation is longer than it,
+   * one call merges them.
+   */
+  async #computeGradient(node: Node): Promise<readonly GradientEntry[]> {
     const { plan, view, settings } = this.#ctx;
     const inbox = plan.inbox.get(node);
-    const key = view.keyOf(node);
-    const pending: Promise<GradientSource>[] = [];
+    const pending: Promise<readonly GradientEntry[]>[] = [];
     for (const f of inbox?.feedback ?? []) {
-      pending.push(Promise.resolve({ from: `feedback on ${key}`, text: feedbackToText(f.feedback) }));
+      pending.push(
+        Promise.resolve([{ kind: "feedback", subject: node, via: [], text: feedbackToText(f.feedback) }]),
+      );
     }
     for (const edge of inbox?.edges ?? []) {
-      pending.push(this.#edgeGradient(edge).then((text) => ({ from: `through ${edge.childKey}`, text })));
+      if (edge.passThrough) {
+        pending.push(
+          this.#gradientOf(edge.child).then((entries) =>
+            entries.map((e) => ({ ...e, via: [...e.via, edge.child] })),
+          ),
+        );
+      } else {
+        pending.push(
+          this.#edgeGradient(edge).then((text) => [
+            { kind: "edge", subject: node, op: edge.child, via: [], text },
+          ]),
+        );
+      }
     }
-    const sources = await Promise.all(pending);
-    let gradient: string;
-    if (sources.length === 0) gradient = NO_FEEDBACK;
-    else if (sources.length === 1) gradient = sources[0]!.text;
-    else {
-      gradient = await this.#ask({
+    let entries: readonly GradientEntry[] = (await Promise.all(pending)).flat();
+    let shown = formatGradients(entries, node, view.keyOf, settings.valueCharBudget);
+    const budget = settings.mergeOverTokens;
+    if (budget !== undefined && entries.length >= 2 && estimateTextTokens(shown) > budget) {
+      const key = view.keyOf(node);
+      this.merges++;
+      const text = await this.#ask({
         purpose: `combine ${key}`,
-        messages: combinePrompt(key, node, sources, settings.objective, settings.valueCharBudget),
+        messages: combinePrompt(
+          key,
+          node,
+          shown,
+          entries.length,
+          settings.objective,
+          settings.critiqueTokenBudget,
+        ),
         read: nonEmpty,
         retryMessage: emptyRetryMessage,
       });
+      entries = [{ kind: "merged", subject: node, via: [], merged: entries.length, text }];
+      shown = formatGradients(entries, node, view.keyOf, settings.valueCharBudget);
     }
-    this.gradients.set(node, gradient);
-    return gradient;
+    this.gradients.set(node, shown);
+    return entries;
   }
 
   #edgeGradient(edge: GradientEdge): Promise<string> {
     const { view, settings } = this.#ctx;
     return this.#track(
-      this.#gradientOf(edge.child).then((childGradient) =>
+      this.#gradientOf(edge.child).then((childEntries) =>
         this.#ask({
           purpose: `gradient ${edge.childKey} -> ${edge.parentKey}`,
           messages: gradientPrompt(
             edge,
-            childGradient,
+            formatGradients(childEntries, edge.child, view.keyOf, settings.valueCharBudget),
             settings.objective,
             view.keyOf,
-            settings.valueCharBudget,
+            { valueChars: settings.valueCharBudget, critiqueTokens: settings.critiqueTokenBudget },
           ),
           read: nonEmpty,
           retryMessage: emptyRetryMessage,
@@ -214,11 +287,19 @@ export class BackwardRun {
     return tracked;
   }
 
-  /** Remembers the first failure and aborts the run, so that no further call starts. */
+  /**
+   * Remembers the first failure and, unless `partial` (where an unusable answer or a failed model
+   * call only stops what depends on it), aborts the run so that no further call starts.
+   */
   #fail(error: unknown): void {
-    if (this.#failed) return;
-    this.#failed = true;
-    this.firstError = error;
+    if (this.#aborted) return;
+    if (!this.#failed) {
+      this.#failed = true;
+      this.firstError = error;
+    }
+    const contained = error instanceof UnusableAnswerError || error instanceof ModelCallFailedError;
+    if (this.#ctx.settings.partial && contained) return;
+    this.#aborted = true;
     this.#ctx.controller.abort(error);
   }
 }

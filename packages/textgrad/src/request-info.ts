@@ -11,7 +11,7 @@ export type TextGradRequestInfo =
       readonly parent: string;
     }
   | {
-      /** Merge several gradients of `key` into one. */
+      /** Merge several gradients of `key` into one (only with `mergeOverTokens`, over the budget). */
       readonly kind: "combine";
       /** Key of the node. */
       readonly key: string;

@@ -6,13 +6,20 @@ import {
   type ProblemEntry,
   type ProblemView,
   type Proposal,
+  type RejectedChange,
+  rootErrorCode,
   type StepOptions,
   UnusableAnswerError,
 } from "@trace-ts/core";
 import { cancelledFrom } from "@trace-ts/core/llm";
 import { type AnswerReading, keysOf, ModelOptimizer } from "@trace-ts/core/optimizer";
 import pLimit from "p-limit";
-import { BackwardRun, type PreparedUpdate, type VariableAnswer } from "./backward-run.js";
+import {
+  BackwardRun,
+  type PreparedUpdate,
+  type VariableAnswer,
+  type VariableFailure,
+} from "./backward-run.js";
 import {
   DEFAULT_OBJECTIVE,
   resolveTextGradSettings,
@@ -26,18 +33,24 @@ import { planTextGrad, type TextGradPlan } from "./plan.js";
 export type TextGradDetails = {
   /** Model calls made in this step (including re-asks). */
   readonly modelCalls: number;
-  /** Calls the step needs when every answer is usable, by kind (see `TextGrad.plan`). */
+  /**
+   * Calls the step needs when every answer is usable, by kind (see `TextGrad.plan`): `gradient`
+   * (edges not through pass-through operations), `update`, their `total`, and `combine`, the
+   * merging calls actually made (only with `mergeOverTokens`, over the budget).
+   */
   readonly plannedCalls: {
     readonly gradient: number;
     readonly combine: number;
     readonly update: number;
     readonly total: number;
   };
+  /** Edges whose gradient went through a pass-through operation without a call. */
+  readonly passedThrough: number;
   /** Re-asks after unusable answers. */
   readonly retries: number;
   /** Most calls allowed in flight at once. */
   readonly concurrency: number;
-  /** The final (combined) gradient of each node that got one, by key. */
+  /** The gradients of each node that got some, by key, concatenated with their context as shown to the model. */
   readonly gradients: Readonly<Record<string, string>>;
 };
 
@@ -49,20 +62,25 @@ export type TextGradDetails = {
  * For the subgraph between the parameters and the outputs that got feedback:
  * 1. each output's feedback is its first gradient;
  * 2. walking children before parents, each edge child → parent on a path to a parameter gets one
- *    call explaining how the parent should change to improve the child, given the child's gradient;
- * 3. a node that receives several gradients (several children, or feedback plus children) gets one
- *    call that merges them;
- * 4. each parameter gets one update call answering with the new value between `<new_value>` and
- *    `</new_value>`; it is converted and validated like every optimizer's suggestions (numbers,
- *    booleans, JSON, code that must compile).
+ *    call explaining how the parent should change to improve the child, given the child's
+ *    gradients — except edges out of pass-through operations (`passThroughOps`: `concat`,
+ *    `format`, …), which forward the child's gradients to the parent without a call;
+ * 3. a node that receives several gradients keeps them all, each with its context (operation,
+ *    inputs, output, text), concatenated; with `mergeOverTokens`, one call merges them when the
+ *    concatenation is longer than that budget;
+ * 4. each parameter gets one update call, showing every gradient that reached it, answering with
+ *    the new value between `<new_value>` and `</new_value>`; it is converted and validated like
+ *    every optimizer's suggestions (numbers, booleans, JSON, code that must compile).
  *
  * Calls that do not depend on each other run concurrently, at most `concurrency` at a time. If
  * any answer stays unusable after `maxRetries` re-asks, or a model call fails, the step changes
- * nothing and its report says why (`error`). Cancelling through `signal` rejects with
- * `CancelledError`.
+ * nothing and its report says why (`error`) — unless `partial`, where the parameters whose
+ * update succeeded are applied and the others are listed in `rejected`. Cancelling through
+ * `signal` rejects with `CancelledError`.
  *
- * Calls per step when every answer is usable: edges + nodes with two or more incoming gradients
- * + parameters (see `plan()`); `details.modelCalls` in the report gives the actual number.
+ * Calls per step when every answer is usable: edges not out of pass-through operations +
+ * parameters (+ merges over `mergeOverTokens`), see `plan()`; `details.modelCalls` in the report
+ * gives the actual number.
  *
  * @example
  * const optimizer = new TextGrad(agent.parameters(), { model, objective: "Greet in the user's language." });
@@ -73,7 +91,10 @@ export type TextGradDetails = {
  * console.log(report.details?.modelCalls, formatChanges(report.applied));
  */
 export class TextGrad extends ModelOptimizer<TextGradSettings> {
-  /** The options `TextGrad` accepts: the shared ones plus `concurrency`. */
+  /**
+   * The options `TextGrad` accepts: the shared ones plus `concurrency`, `critiqueTokenBudget`,
+   * `mergeOverTokens`, `partial` and `passThroughOps`.
+   */
   static override readonly optionSchema = TEXTGRAD_OPTION_SCHEMA;
   /** `TextGrad`. */
   readonly name = "TextGrad";
@@ -81,9 +102,10 @@ export class TextGrad extends ModelOptimizer<TextGradSettings> {
   /**
    * @param parameters the trainable parameters
    * @param options model (default: the container's default model), objective, concurrency,
-   *   re-asks, value budget, temperature, token limit, verbosity, propagator
+   *   re-asks, value budgets, merging budget, partial application, pass-through operations,
+   *   temperature, token limit, verbosity, propagator
    * @throws InvalidOptionError for unknown or invalid options (e.g. `concurrency` below 1, an
-   *   empty `objective`)
+   *   empty `objective`, `passThroughOps` that is not an array of strings)
    */
   constructor(parameters: Iterable<ParameterNode>, options: TextGradOptions = {}) {
     super(parameters, options, { objective: DEFAULT_OBJECTIVE }, (shared, where) =>
@@ -91,9 +113,20 @@ export class TextGrad extends ModelOptimizer<TextGradSettings> {
     );
   }
 
-  /** The backward pass the next `step()` would run on the current feedback (no model call). */
+  /**
+   * The backward pass the next `step()` would run on the current feedback (no model call):
+   * `calls` = gradient edges (not out of pass-through operations) + parameters; `maxCalls` adds
+   * one merge per node with several gradients when `mergeOverTokens` is set.
+   */
   plan(): TextGradPlan {
-    return planTextGrad(this.problem());
+    return this.#plan(this.problem());
+  }
+
+  #plan(view: ProblemView): TextGradPlan {
+    return planTextGrad(view, {
+      passThroughOps: this.settings.passThroughOps,
+      merging: this.settings.mergeOverTokens !== undefined,
+    });
   }
 
   /**
@@ -105,9 +138,9 @@ export class TextGrad extends ModelOptimizer<TextGradSettings> {
     const external = options.signal;
     if (external?.aborted) throw cancelledFrom(external);
     const view = this.problem();
-    const plan = planTextGrad(view);
+    const plan = this.#plan(view);
     if (plan.variables.length === 0) {
-      return { ...this.noFeedbackProposal(view), details: details(plan, [], this.settings, new Map()) };
+      return { ...this.noFeedbackProposal(view), details: details(plan, [], this.settings, new Map(), 0) };
     }
     const log = this.newCallLog();
     const controller = new AbortController();
@@ -123,9 +156,11 @@ export class TextGrad extends ModelOptimizer<TextGradSettings> {
       controller,
       prepare: (variable, raw) => this.#prepare(view, variable, raw),
     });
-    let answers: VariableAnswer[] | undefined;
+    let answers: readonly VariableAnswer[] | undefined;
+    let failures: readonly VariableFailure[] = [];
     try {
-      answers = await run.updateAll();
+      if (this.settings.partial) ({ answers, failures } = await run.updateEach());
+      else answers = await run.updateAll();
     } catch {
       // wait for the calls still running so that the report holds every call of this step
       await Promise.allSettled(run.started);
@@ -133,12 +168,16 @@ export class TextGrad extends ModelOptimizer<TextGradSettings> {
       external?.removeEventListener("abort", onAbort);
     }
     const gradients = new Map([...run.gradients].map(([node, text]) => [view.keyOf(node), text]));
-    const info = details(plan, log.calls, this.settings, gradients);
-    if (answers === undefined) {
-      const error = run.firstError;
+    const info = details(plan, log.calls, this.settings, gradients, run.merges);
+    const contained = (error: unknown): error is UnusableAnswerError | ModelCallFailedError =>
+      error instanceof UnusableAnswerError || error instanceof ModelCallFailedError;
+    const uncontained = failures.find((f) => !contained(f.error));
+    if (answers === undefined || answers.length === 0 || uncontained !== undefined) {
+      const error = uncontained?.error ?? run.firstError;
       if (external?.aborted) throw error instanceof CancelledError ? error : cancelledFrom(external);
-      if (error instanceof UnusableAnswerError || error instanceof ModelCallFailedError) {
-        return this.failedProposal(view, error, { calls: log.calls, rejected: run.rejected, details: info });
+      if (contained(error)) {
+        const rejected = [...run.rejected, ...gradientFailures(failures, run.rejected)];
+        return this.failedProposal(view, error, { calls: log.calls, rejected, details: info });
       }
       throw error;
     }
@@ -150,13 +189,25 @@ export class TextGrad extends ModelOptimizer<TextGradSettings> {
       if (a.reasoning) reasoning.push(`${a.variable.key}: ${a.reasoning}`);
       if (a.update !== undefined) updates.set(a.variable.node, a.update.value);
     }
+    const partialFailure =
+      failures.length > 0
+        ? {
+            error: `TextGrad could not update ${failures.length} of ${plan.variables.length} parameters (${failures
+              .map((f) => `${f.variable.key}: ${messageOf(f.error)}`)
+              .join("; ")}); the others were proposed (partial: true)`,
+            ...(rootErrorCode(failures[0]!.error) !== undefined
+              ? { errorCode: rootErrorCode(failures[0]!.error) }
+              : {}),
+          }
+        : {};
     return {
       updates,
       keys: keysOf(view),
       suggestion,
-      rejected: [],
+      rejected: [...run.rejected, ...gradientFailures(failures, run.rejected)],
       reasoning: reasoning.length > 0 ? reasoning.join("\n\n") : undefined,
       terminate: false,
+      ...partialFailure,
       calls: log.calls,
       details: info,
       view,
@@ -178,20 +229,40 @@ export class TextGrad extends ModelOptimizer<TextGradSettings> {
   }
 }
 
+/**
+ * Rejections for the variables that failed before their update answer was read (a failed
+ * gradient or model call); those with an unusable update answer are already in `rejected`.
+ */
+function gradientFailures(
+  failures: readonly VariableFailure[],
+  rejected: readonly RejectedChange[],
+): RejectedChange[] {
+  const listed = new Set(rejected.map((r) => r.key));
+  return failures
+    .filter((f) => !listed.has(f.variable.key))
+    .map((f) => ({ key: f.variable.key, value: undefined, reason: messageOf(f.error) }));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function details(
   plan: TextGradPlan,
   calls: readonly ModelCall[],
   settings: TextGradSettings,
   gradients: ReadonlyMap<string, string>,
+  merges: number,
 ): TextGradDetails {
   return {
     modelCalls: calls.length,
     plannedCalls: {
-      gradient: plan.edges.length,
-      combine: plan.combined.length,
+      gradient: plan.gradientEdges.length,
+      combine: merges,
       update: plan.variables.length,
-      total: plan.calls,
+      total: plan.calls + merges,
     },
+    passedThrough: plan.edges.length - plan.gradientEdges.length,
     retries: calls.filter((c) => c.purpose.includes("(retry ")).length,
     concurrency: settings.concurrency,
     gradients: Object.fromEntries(gradients),

@@ -11,12 +11,13 @@ import { TextGrad, type TextGradDetails, textGradRequestInfo } from "@trace-ts/t
  *   feedback on out1, out2 and y
  *
  * Nodes on a path to a chosen parameter: a, b, x, y, out1, out2.
- * Edges child → parent between them: out1→x, out1→y, out2→x, x→a, y→b   = 5 gradient calls
+ * Edges child → parent between them: out1→x, out1→y, out2→x, x→a, y→b
  * (x→c, y→2 and out2→"!" lead to no chosen parameter: no call).
- * Gradients arriving per node: out1 1, out2 1, x 2 (out1, out2), y 2 (feedback + out1), a 1, b 1
- *   → x and y are combined                                                = 2 combining calls
+ * concat is pass-through: out1→x, out1→y, out2→x, x→a cost nothing; y→b (multiply) = 1 gradient call.
+ * Gradients arriving per node: out1 1, out2 1, x 2 (out1, out2), y 2 (feedback + out1), a 2 (x's),
+ *   b 1 → x, y and a would be merged only with mergeOverTokens; by default they are concatenated.
  * Parameters with feedback: a, b (d got none)                             = 2 update calls
- * Total: 5 + 2 + 2 = 9.
+ * Total by default: 1 + 2 = 3. Without pass-through (`passThroughOps: []`): 5 + 2 = 7.
  */
 function knownGraph() {
   return graphScope(() => {
@@ -54,14 +55,18 @@ function kinds(model: ScriptedModel): Record<string, number> {
   return counts;
 }
 
+function feedKnownGraph(optimizer: TextGrad, g: ReturnType<typeof knownGraph>): void {
+  optimizer.backward(g.out1, "Should be French with the number 6.");
+  optimizer.backward(g.out2, "Too short.");
+  optimizer.backward(g.y, "Too small.");
+}
+
 describe("TextGrad call count on a known graph", () => {
-  it("plans and makes 5 gradient + 2 combining + 2 update calls = 9", async () => {
+  it("by default: concat passes gradients through, no merge: 1 gradient + 2 update calls = 3", async () => {
     const g = knownGraph();
     const model = scripted({ [g.a.key]: "Bonjour", [g.b.key]: "3" });
     const optimizer = new TextGrad([g.a, g.b, g.d], { model });
-    optimizer.backward(g.out1, "Should be French with the number 6.");
-    optimizer.backward(g.out2, "Too short.");
-    optimizer.backward(g.y, "Too small.");
+    feedKnownGraph(optimizer, g);
 
     const plan = optimizer.plan();
     expect(plan.edges.map((e) => `${e.childKey}->${e.parentKey}`).sort()).toEqual(
@@ -73,19 +78,23 @@ describe("TextGrad call count on a known graph", () => {
         `${g.y.key}->${g.b.key}`,
       ].sort(),
     );
-    expect(plan.combined).toEqual(expect.arrayContaining([g.x, g.y]));
-    expect(plan.combined).toHaveLength(2);
+    expect(plan.gradientEdges.map((e) => `${e.childKey}->${e.parentKey}`)).toEqual([
+      `${g.y.key}->${g.b.key}`,
+    ]);
+    expect(plan.combined).toEqual(expect.arrayContaining([g.x, g.y, g.a]));
+    expect(plan.combined).toHaveLength(3);
     expect(plan.variables.map((v) => v.node)).toEqual([g.a, g.b]);
-    expect(plan.calls).toBe(9);
+    expect(plan.calls).toBe(3);
+    expect(plan.maxCalls).toBe(3);
 
     const report = await optimizer.step();
     expect(report.error).toBeUndefined();
-    expect(model.callCount).toBe(9);
-    expect(kinds(model)).toEqual({ gradient: 5, combine: 2, update: 2 });
-    expect(report.calls).toHaveLength(9);
+    expect(model.callCount).toBe(plan.calls);
+    expect(kinds(model)).toEqual({ gradient: 1, update: 2 });
     const details = report.details as TextGradDetails;
-    expect(details.modelCalls).toBe(9);
-    expect(details.plannedCalls).toEqual({ gradient: 5, combine: 2, update: 2, total: 9 });
+    expect(details.modelCalls).toBe(3);
+    expect(details.plannedCalls).toEqual({ gradient: 1, combine: 0, update: 2, total: 3 });
+    expect(details.passedThrough).toBe(4);
     expect(details.retries).toBe(0);
     expect(g.a.data).toBe("Bonjour");
     expect(g.b.data).toBe(3);
@@ -94,19 +103,77 @@ describe("TextGrad call count on a known graph", () => {
     expect(Object.keys(details.gradients).sort()).toEqual(
       [g.a.key, g.b.key, g.x.key, g.y.key, g.out1.key, g.out2.key].sort(),
     );
+    // a's update shows both pieces of feedback that reached it through the concats, with their route
+    const update = report.calls.find((c) => c.purpose === `update ${g.a.key}`)!;
+    const text = update.messages.map((m) => m.content).join("\n");
+    expect(text).toContain("Should be French with the number 6.");
+    expect(text).toContain("Too short.");
+    expect(text).toContain(`Forwarded unchanged through: ${g.out1.key} (concat) → ${g.x.key} (concat)`);
+    expect(text).toContain(`Forwarded unchanged through: ${g.out2.key} (concat) → ${g.x.key} (concat)`);
+    // b's update shows y's feedback and the gradient through multiply, both with context
+    const updateB = report.calls.find((c) => c.purpose === `update ${g.b.key}`)!.messages[1]!.content;
+    expect(updateB).toContain("## Feedback on this value (1)");
+    expect(updateB).toContain(`About ${g.b.key} as an input of ${g.y.key}`);
+  });
+
+  it("without pass-through ops: 5 gradient + 2 update calls = 7, and no combining call", async () => {
+    const g = knownGraph();
+    const model = scripted({ [g.a.key]: "Bonjour", [g.b.key]: "3" });
+    const optimizer = new TextGrad([g.a, g.b, g.d], { model, passThroughOps: [] });
+    feedKnownGraph(optimizer, g);
+    const plan = optimizer.plan();
+    expect(plan.gradientEdges).toHaveLength(5);
+    expect(plan.combined).toEqual(expect.arrayContaining([g.x, g.y]));
+    expect(plan.combined).toHaveLength(2);
+    expect(plan.calls).toBe(7);
+    const report = await optimizer.step();
+    expect(report.error).toBeUndefined();
+    expect(model.callCount).toBe(plan.calls);
+    expect(kinds(model)).toEqual({ gradient: 5, update: 2 });
+    expect((report.details as TextGradDetails).plannedCalls).toEqual({
+      gradient: 5,
+      combine: 0,
+      update: 2,
+      total: 7,
+    });
+  });
+
+  it("with mergeOverTokens, nodes whose gradients exceed it get one merging call each (maxCalls)", async () => {
+    const g = knownGraph();
+    const model = scripted({ [g.a.key]: "Bonjour", [g.b.key]: "3" });
+    const optimizer = new TextGrad([g.a, g.b, g.d], { model, passThroughOps: [], mergeOverTokens: 1 });
+    feedKnownGraph(optimizer, g);
+    const plan = optimizer.plan();
+    expect(plan.calls).toBe(7);
+    expect(plan.maxCalls).toBe(9);
+    const report = await optimizer.step();
+    expect(report.error).toBeUndefined();
+    expect(model.callCount).toBe(plan.maxCalls);
+    expect(kinds(model)).toEqual({ gradient: 5, combine: 2, update: 2 });
+    expect((report.details as TextGradDetails).plannedCalls).toEqual({
+      gradient: 5,
+      combine: 2,
+      update: 2,
+      total: 9,
+    });
+    // a high budget merges nothing
+    const g2 = knownGraph();
+    const model2 = scripted({ [g2.a.key]: "Bonjour", [g2.b.key]: "3" });
+    const high = new TextGrad([g2.a, g2.b], { model: model2, passThroughOps: [], mergeOverTokens: 100_000 });
+    feedKnownGraph(high, g2);
+    await high.step();
+    expect(kinds(model2)).toEqual({ gradient: 5, update: 2 });
   });
 
   it("counts re-asks on top of the plan", async () => {
     const g = knownGraph();
     const model = scripted({ [g.a.key]: "Bonjour", [g.b.key]: "3" }, { [g.b.key]: 1 });
     const optimizer = new TextGrad([g.a, g.b], { model, maxRetries: 2 });
-    optimizer.backward(g.out1, "Should be French with the number 6.");
-    optimizer.backward(g.out2, "Too short.");
-    optimizer.backward(g.y, "Too small.");
+    feedKnownGraph(optimizer, g);
     const report = await optimizer.step();
     expect(report.error).toBeUndefined();
     const details = report.details as TextGradDetails;
-    expect(details.modelCalls).toBe(10);
+    expect(details.modelCalls).toBe(4);
     expect(details.retries).toBe(1);
     expect(report.calls.map((c) => c.purpose)).toContain(`update ${g.b.key} (retry 1)`);
   });

@@ -11,7 +11,10 @@ import {
 import { type ScriptedCall, ScriptedModel } from "@trace-ts/core/testing";
 import { TextGrad, type TextGradDetails, textGradRequestInfo } from "@trace-ts/textgrad";
 
-/** out = format(p0 … p{n-1}): n independent gradient calls, then n independent updates. */
+/**
+ * out = format(p0 … p{n-1}) with `format` not treated as pass-through (`passThroughOps: []`):
+ * n independent gradient calls, then n independent updates.
+ */
 function fanOut(n: number) {
   return graphScope(() => {
     const params = Array.from({ length: n }, (_, i) => node(`v${i}`, { trainable: true, name: "p" }));
@@ -52,7 +55,7 @@ function peakOverlap(calls: readonly ScriptedCall[]): number {
 async function stepFanOut(n: number, concurrency: number, latencyMs = 25) {
   const { params, out } = fanOut(n);
   const model = answering(latencyMs);
-  const optimizer = new TextGrad(params, { model, concurrency });
+  const optimizer = new TextGrad(params, { passThroughOps: [], model, concurrency });
   optimizer.backward(out, "Every part should be new.");
   const report = await optimizer.step();
   return { params, model, report };
@@ -99,13 +102,13 @@ describe("TextGrad concurrency", () => {
     }
   });
 
-  it("a combining call starts after all the gradients it merges", async () => {
+  it("with mergeOverTokens, a combining call starts after all the gradients it merges", async () => {
     const { p, a, b } = graphScope(() => {
       const p = node("x", { trainable: true, name: "p" });
       return { p, a: fmt`${p}-a`, b: fmt`${p}-b` };
     });
     const model = answering(10);
-    const optimizer = new TextGrad([p], { model, concurrency: 4 });
+    const optimizer = new TextGrad([p], { passThroughOps: [], model, concurrency: 4, mergeOverTokens: 1 });
     optimizer.backward(a, "A is wrong.");
     optimizer.backward(b, "B is wrong.");
     await optimizer.step();
@@ -126,7 +129,7 @@ describe("TextGrad concurrency", () => {
       },
       { latencyMs: 15 },
     );
-    const optimizer = new TextGrad(params, { model, concurrency: 2 });
+    const optimizer = new TextGrad(params, { passThroughOps: [], model, concurrency: 2 });
     optimizer.backward(out, "Every part should be new.");
     const report = await optimizer.step();
     expect(report.error).toMatch(/provider down/);
@@ -139,7 +142,7 @@ describe("TextGrad concurrency", () => {
   it("a user abort while calls run rejects with CancelledError and changes nothing", async () => {
     const { params, out } = fanOut(4);
     const model = answering(50);
-    const optimizer = new TextGrad(params, { model, concurrency: 4 });
+    const optimizer = new TextGrad(params, { passThroughOps: [], model, concurrency: 4 });
     optimizer.backward(out, "Every part should be new.");
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 10);
@@ -153,7 +156,7 @@ describe("TextGrad concurrency", () => {
     const model = new ScriptedModel(
       () => new ProviderError("rate limited", { status: 429, retryable: false }),
     );
-    const optimizer = new TextGrad(params, { model, concurrency: 1 });
+    const optimizer = new TextGrad(params, { passThroughOps: [], model, concurrency: 1 });
     optimizer.backward(out, "Every part should be new.");
     const report = await optimizer.step();
     expect(report.errorCode).toBe("LLM_PROVIDER");
@@ -168,7 +171,7 @@ describe("TextGrad concurrency", () => {
       const info = textGradRequestInfo(request);
       return info?.kind === "update" ? `<new_value>s${request.sample ?? 0}</new_value>` : "Make it new.";
     });
-    const optimizer = new TextGrad(params, { model });
+    const optimizer = new TextGrad(params, { passThroughOps: [], model });
     optimizer.backward(out, "Every part should be new.");
     const candidates = await optimizer.proposeCandidates(3);
     expect(candidates.map((c) => [...c.updates.values()])).toEqual([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { ExceptionNode, graphScope, type Node, node, ops, ParameterNode } from "@trace-ts/core";
 import { ScriptedModel } from "@trace-ts/core/testing";
-import { extractNewValue, TextGrad, textGradRequestInfo } from "@trace-ts/textgrad";
+import { extractNewValue, TextGrad, type TextGradOptions, textGradRequestInfo } from "@trace-ts/textgrad";
 
 describe("extractNewValue", () => {
   it.each([
@@ -35,12 +35,20 @@ describe("extractNewValue", () => {
 });
 
 /** Runs one step and returns the prompts by purpose. */
-async function prompts(build: () => { params: ParameterNode[]; feedback: [Node, string][] }) {
+async function prompts(
+  build: () => { params: ParameterNode[]; feedback: [Node, string][] },
+  options: TextGradOptions = {},
+) {
   const { params, feedback } = graphScope(build);
   const model = new ScriptedModel((request) =>
     textGradRequestInfo(request)?.kind === "update" ? "<new_value>1</new_value>" : "GRADIENT-TEXT",
   );
-  const optimizer = new TextGrad(params, { model, objective: "OBJECTIVE-TEXT", valueCharBudget: 40 });
+  const optimizer = new TextGrad(params, {
+    model,
+    objective: "OBJECTIVE-TEXT",
+    valueCharBudget: 40,
+    ...options,
+  });
   for (const [out, f] of feedback) optimizer.backward(out, f);
   const report = await optimizer.step();
   return Object.fromEntries(
@@ -52,13 +60,16 @@ describe("TextGrad prompts", () => {
   it("a gradient prompt shows the operation, its inputs, the output, the feedback and the focus", async () => {
     const long = "L".repeat(500);
     let keys: Record<string, string> = {};
-    const byPurpose = await prompts(() => {
-      const p = node(3, { trainable: true, name: "p", description: "the factor", constraint: "positive" });
-      const big = node(long, { name: "big" });
-      const out = ops.format("{a}{b}", { a: p, b: big });
-      keys = { p: p.key, big: big.key, out: out.key };
-      return { params: [p], feedback: [[out, "FEEDBACK-TEXT"]] };
-    });
+    const byPurpose = await prompts(
+      () => {
+        const p = node(3, { trainable: true, name: "p", description: "the factor", constraint: "positive" });
+        const big = node(long, { name: "big" });
+        const out = ops.format("{a}{b}", { a: p, b: big });
+        keys = { p: p.key, big: big.key, out: out.key };
+        return { params: [p], feedback: [[out, "FEEDBACK-TEXT"]] };
+      },
+      { passThroughOps: [] },
+    );
     const gradient = byPurpose[`gradient ${keys.out} -> ${keys.p}`]!;
     expect(gradient).toContain(`# Gradient for ${keys.p} through ${keys.out}`);
     expect(gradient).toContain("OBJECTIVE-TEXT");
@@ -68,7 +79,7 @@ describe("TextGrad prompts", () => {
     expect(gradient).toContain(`- a = ${keys.p} (number, trainable): the factor  <- the input to explain`);
     expect(gradient).toContain("constraint: positive");
     expect(gradient).toContain("FEEDBACK-TEXT");
-    // values other than the one being updated are cut to valueCharBudget with a visible marker
+    // values other than the one under critique are cut to valueCharBudget with a visible marker
     expect(gradient).not.toContain(long);
     expect(gradient).toContain("…[460 more characters]");
     expect(gradient).toContain(`Explain how ${keys.p} should change so that ${keys.out}`);
@@ -93,7 +104,9 @@ describe("TextGrad prompts", () => {
     expect(update).toContain("type: string");
     expect(update).toContain("constraint: CONSTRAINT-X");
     expect(update).toContain("and keeps the constraint");
-    expect(update).toContain("GRADIENT-TEXT");
+    // concat is pass-through: the output's feedback reaches s without a gradient call, marked
+    expect(update).toContain("Feedback:\nshorter");
+    expect(update).toMatch(/Forwarded unchanged through: concat\d+ \(concat\)/);
     expect(update).toContain("<new_value>\n(the complete new value)\n</new_value>");
   });
 
@@ -121,24 +134,29 @@ describe("TextGrad prompts", () => {
     expect(update).toContain("Keep its name and its parameters (the signature)");
   });
 
-  it("a combining prompt lists each incoming gradient with its source", async () => {
+  it("with mergeOverTokens, a combining prompt lists each incoming gradient with its context", async () => {
     let keys: Record<string, string> = {};
-    const byPurpose = await prompts(() => {
-      const p = node("x", { trainable: true, name: "p" });
-      const a = ops.concat(p, "a");
-      keys = { p: p.key, a: a.key };
-      return {
-        params: [p],
-        feedback: [
-          [a, "FROM-A"],
-          [p, "DIRECT"],
-        ],
-      };
-    });
+    const byPurpose = await prompts(
+      () => {
+        const p = node("x", { trainable: true, name: "p" });
+        const a = ops.concat(p, "a");
+        keys = { p: p.key, a: a.key };
+        return {
+          params: [p],
+          feedback: [
+            [a, "FROM-A"],
+            [p, "DIRECT"],
+          ],
+        };
+      },
+      { passThroughOps: [], mergeOverTokens: 1 },
+    );
     const combine = byPurpose[`combine ${keys.p}`]!;
     expect(combine).toContain(`# Combining feedback for ${keys.p}`);
-    expect(combine).toContain(`### 1. feedback on ${keys.p}\nDIRECT`);
-    expect(combine).toContain(`### 2. through ${keys.a}\nGRADIENT-TEXT`);
+    expect(combine).toContain(`### 1 of 2. Feedback given to ${keys.p}\nFeedback:\nDIRECT`);
+    expect(combine).toContain(`### 2 of 2. About ${keys.p} as an input of ${keys.a}`);
+    expect(combine).toContain(`Operation: ${keys.a} = concat(`);
+    expect(combine).toContain("Feedback:\nGRADIENT-TEXT");
   });
 
   it("textGradRequestInfo recognizes each kind of call by its purpose and ignores other requests", () => {
@@ -170,7 +188,7 @@ describe("TextGrad prompts", () => {
   it("every request carries the purpose the report's calls repeat", async () => {
     const { p, out } = graphScope(() => {
       const p = node("x", { trainable: true, name: "p" });
-      return { p, out: ops.concat(p, "!") };
+      return { p, out: ops.upper(p) };
     });
     const model = new ScriptedModel((request) =>
       textGradRequestInfo(request)?.kind === "update" ? "<new_value>y</new_value>" : "Change it.",
@@ -186,7 +204,7 @@ describe("TextGrad prompts", () => {
   it("verbose prints every prompt and response to log", async () => {
     const { p, out } = graphScope(() => {
       const p = node("x", { trainable: true, name: "p" });
-      return { p, out: ops.concat(p, "!") };
+      return { p, out: ops.upper(p) };
     });
     const model = new ScriptedModel((request) =>
       textGradRequestInfo(request)?.kind === "update" ? "<new_value>y</new_value>" : "GRADIENT-TEXT",

@@ -1,5 +1,5 @@
 import { feedbackToText, type ProblemView } from "@trace-ts/core";
-import type { MemoryEntry } from "../memory.js";
+import type { MemoryEntry, StepOutcomeStatus } from "../memory.js";
 import type { Draft, DraftItem, DraftSection } from "./draft.js";
 import { renderEntry, signatureOf, valueBlock } from "./format.js";
 import { CLOSING, SYSTEM_PROMPT } from "./text.js";
@@ -113,7 +113,7 @@ export function renderProblem(view: ProblemView, options: RenderOptions): Render
         history,
         "earlier steps",
         "\n\n",
-        "Values the variables had at earlier steps and the feedback they earned, oldest first.",
+        "Values the variables had at earlier steps, the feedback they earned and what became of the change suggested then, oldest first.",
       ),
     );
   }
@@ -121,10 +121,21 @@ export function renderProblem(view: ProblemView, options: RenderOptions): Render
   return { draft: { system: SYSTEM_PROMPT, sections, closing }, truncatedValues };
 }
 
-/** One #History block. */
+const OUTCOME_WORDS: Readonly<Record<StepOutcomeStatus, string>> = {
+  applied: "applied",
+  unchanged: "no change",
+  refused: "refused",
+  failed: "failed",
+};
+
+/** One #History block: the step's values, its feedback and (when recorded) what became of it. */
 export function memoryText(entry: MemoryEntry): string {
   const lines = [`Step ${entry.step}:`];
   for (const v of entry.variables) lines.push(valueBlock(`${v.key} (${v.type})`, v.text, v.type === "code"));
   for (const f of entry.feedback) lines.push(`Feedback on ${f.key}:\n${f.text}`);
+  if (entry.outcome !== undefined) {
+    const { status, detail } = entry.outcome;
+    lines.push(`Result: ${OUTCOME_WORDS[status]}${detail ? ` (${detail})` : ""}`);
+  }
   return lines.join("\n");
 }

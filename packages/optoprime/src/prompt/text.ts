@@ -33,7 +33,7 @@ The problem comes in sections:
 #Others: values computed along the way; they follow from the variables and inputs.
 #Outputs: the values that were judged.
 #Feedback: what was said about each output. With several outputs, each one's feedback is labelled with its key.
-#History (when present): values the variables had in earlier steps and the feedback they earned. Do not go back to values that did badly.
+#History (when present): earlier steps, each with the values the variables had, the feedback they earned and the result of the change suggested then (applied, no change, refused with the reason, or failed). Do not go back to values that did badly, and do not repeat a suggestion that was refused.
 Long values may be cut short; a cut is marked …[N more characters]. Sections too long for the prompt are shortened the same way.
 
 Variables of type code hold the source of a JavaScript or TypeScript function or method. To change one, write the complete function again: keep its signature (the name, the parameters and their order, async or not) exactly as it is and change only the body. The new source must compile on its own. Returning a value of the same kind as before keeps the rest of the program working.

@@ -209,13 +209,23 @@ export class StrictCall implements EngineClient {
     return handle;
   }
 
-  /** Runs pending jobs until there are none; the failure outcome when one fails. */
+  /**
+   * Runs pending jobs until there are none; the failure outcome when one fails, or when a limit
+   * stopped the code. An interrupt that lands inside a promise reaction (`.then(loop)` of a
+   * microtask flood) is caught by QuickJS's promise machinery and becomes a rejection nobody
+   * handles, so the job queue just empties: the clock, not the job's result, says the code was cut.
+   */
   #drain(): CallOutcome | undefined {
     const runtime = this.#engine.runtime;
     while (this.#q(() => runtime.hasPendingJob())) {
       const done = this.#run(() => runtime.executePendingJobs());
       if (done.error !== undefined) return this.#failure(done.error);
       done.dispose();
+    }
+    const limitError = this.#limitError();
+    if (limitError !== undefined) {
+      this.#abnormal = true;
+      return { ok: false, error: limitError };
     }
     return undefined;
   }
