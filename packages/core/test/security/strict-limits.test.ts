@@ -73,6 +73,34 @@ describe("strict runner: run-time limit (cpuMs)", () => {
     }, 60_000);
   }
 
+  // QuickJS catches an interrupt that lands inside a promise reaction and turns it into a rejection
+  // nobody handles; the job queue then simply empties and a sync function's result looked normal
+  // (these failed every time before the clock was consulted after draining the jobs)
+  it.each([
+    [
+      "an endless loop inside a then callback of sync code",
+      "Promise.resolve().then(() => { while (true) {} });\nreturn 1;",
+    ],
+    [
+      "a microtask flood under a small budget",
+      "const loop = () => Promise.resolve().then(loop);\nloop();\nreturn 1;",
+    ],
+  ])(
+    "stops %s with CodeTimeoutError, every time",
+    async (_label, body) => {
+      for (let i = 0; i < 5; i++) {
+        const runner = strict(guarded(body), {
+          cpuMs: 50,
+          wallMs: Number.POSITIVE_INFINITY,
+          memoryBytes: 512 << 20,
+        });
+        await expectTimeout(runner, 50);
+        runner.dispose();
+      }
+    },
+    60_000,
+  );
+
   it("does not count time spent awaiting an async helper", async () => {
     const runner = strict(
       "async function slow(x) { const a = await fetchDoc(x); const b = await fetchDoc(a); return b; }",
