@@ -16,6 +16,7 @@ import {
   ModelOptimizer,
   type OptionSchema,
   type PreparedUpdates,
+  withValues,
 } from "@trace-ts/core/optimizer";
 import { OproNoCandidateError } from "./errors.js";
 import { feedbackExemplars } from "./exemplars.js";
@@ -449,29 +450,6 @@ export class Opro extends ModelOptimizer<OproSettings> {
     const score = meanScore(feedback);
     const entry = { step, values, feedback };
     return score === undefined ? entry : { ...entry, score };
-  }
-}
-
-/**
- * Runs `fn` with the parameters set to `updates` (validated values from a proposal), then puts the
- * previous values back, newest first, also when `fn` throws.
- */
-async function withValues<T>(
-  updates: ReadonlyMap<ParameterNode, unknown>,
-  fn: () => T | Promise<T>,
-): Promise<T> {
-  const before: [ParameterNode, unknown][] = [];
-  try {
-    for (const [parameter, value] of updates) {
-      before.push([parameter, parameter.peek()]);
-      parameter.data = value;
-    }
-    return await fn();
-  } finally {
-    for (let i = before.length - 1; i >= 0; i--) {
-      const [parameter, value] = before[i]!;
-      parameter.data = value;
-    }
   }
 }
 

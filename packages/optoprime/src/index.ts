@@ -3,7 +3,8 @@
  * model the traced program between the trainable parameters and the outputs, with the feedback,
  * and applies the new values it suggests (prompts, numbers, objects, function source).
  */
-export { DEFAULT_VALUE_CHAR_BUDGET } from "@trace-ts/core/optimizer";
+/** Runs a function with parameters temporarily set to a candidate's values (from core, re-exported). */
+export { DEFAULT_VALUE_CHAR_BUDGET, withValues } from "@trace-ts/core/optimizer";
 export type {
   MemoryEntry,
   RememberedFeedback,
@@ -64,4 +65,3 @@ export {
 } from "./prompt/prompt.js";
 export { DEFAULT_OBJECTIVE, REPLY_FORMAT, SYSTEM_PROMPT } from "./prompt/text.js";
 export { type OptoPrimeRequestInfo, optoPrimeRequestInfo } from "./request-info.js";
-export { withValues } from "./with-values.js";

@@ -48,6 +48,7 @@ export {
   type PreparedUpdates,
 } from "../optim/optimizer.js";
 export { totalUsage } from "../optim/report.js";
+export { withValues } from "../optim/with-values.js";
 export { formatValue, truncateText } from "../problem/format-value.js";
 export { hasNameAt, isSpace, type ParseMeter, skipSpace, stripFence } from "../text/scan.js";
 export { type OptionKind, type OptionSchema, validateOptions } from "../util/options.js";

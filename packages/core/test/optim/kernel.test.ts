@@ -30,6 +30,7 @@ import {
   type ModelOptimizerOptions,
   optimizerRegistration,
   resolveModelOptimizerOptions,
+  withValues,
 } from "@trace-ts/core/optimizer";
 import { ScriptedModel } from "@trace-ts/core/testing";
 
@@ -354,5 +355,27 @@ describe("callLLM passes purpose and sample to the model", () => {
     const out = await callLLM("sys", "hi", { model, purpose: "agent plan", sample: 2 });
     expect(out.data).toBe("ok");
     expect([model.calls[0]!.request.purpose, model.calls[0]!.request.sample]).toEqual(["agent plan", 2]);
+  });
+});
+
+describe("withValues (shared by optimizers that score candidates)", () => {
+  it("sets the values while fn runs and restores them afterwards, also when fn throws", async () => {
+    const a = node(1, { trainable: true });
+    const b = node("x", { trainable: true });
+    const seen = await withValues(
+      new Map<ParameterNode, unknown>([
+        [a, 2],
+        [b, "y"],
+      ]),
+      () => [a.data, b.data],
+    );
+    expect(seen).toEqual([2, "y"]);
+    expect([a.data, b.data]).toEqual([1, "x"]);
+    await expect(
+      withValues(new Map<ParameterNode, unknown>([[a, 5]]), () => {
+        throw new Error("scoring failed");
+      }),
+    ).rejects.toThrow("scoring failed");
+    expect(a.data).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import type { ParameterNode } from "@trace-ts/core";
+import type { ParameterNode } from "../graph/node.js";
 
 /**
  * Runs `fn` with parameters temporarily set to `updates` (e.g. a candidate's values, to score it),
