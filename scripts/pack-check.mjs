@@ -22,6 +22,12 @@ import { checkSnippets, reportSnippets } from "./doc-snippets.mjs";
 const root = resolve(import.meta.dirname, "..");
 const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const scratch = mkdtempSync(join(tmpdir(), "trace-ts-pack-"));
+// the scratch project is removed however the check ends, a failed npm call included
+// (TRACE_KEEP_PACK_SCRATCH=1 keeps it for inspection)
+process.on("exit", () => {
+  if (process.env.TRACE_KEEP_PACK_SCRATCH) console.error(`pack check: scratch project kept in ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
+});
 const tarballs = join(scratch, "tarballs");
 mkdirSync(tarballs);
 
@@ -155,5 +161,4 @@ if (problems.length > 0) {
   console.error(`pack check failed:\n- ${problems.join("\n- ")}`);
   process.exit(1);
 }
-rmSync(scratch, { recursive: true, force: true });
 console.log(`pack check: ${packages.length} packages packed, installed and imported`);

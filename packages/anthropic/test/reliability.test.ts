@@ -5,7 +5,7 @@
  * or log event.
  */
 import { randomBytes } from "node:crypto";
-import { EventEmitter, getEventListeners } from "node:events";
+import { getEventListeners } from "node:events";
 import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { AnthropicMessagesModel } from "@trace-ts/anthropic";
@@ -20,37 +20,18 @@ import {
   ProviderError,
 } from "@trace-ts/core";
 import { type LLMLogEvent, logCalls, wrapModel } from "@trace-ts/core/llm";
-import { anthropicMessageResponse, type StubServer, startStubServer } from "@trace-ts/core/testing";
+import {
+  anthropicMessageResponse,
+  collectWarnings,
+  type StubServer,
+  startStubServer,
+} from "@trace-ts/core/testing";
 
 const ask = (content = "Say hi") => ({ messages: [{ role: "user" as const, content }] });
 /** Prints measured figures when TRACE_TEST_REPORT is set (quiet otherwise). */
 const report = (line: string): void => {
   if (process.env.TRACE_TEST_REPORT) process.stderr.write(`${line}\n`);
 };
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * Node's own `process`: jest gives each test file a copy that never sees the warnings Node emits
- * (e.g. `MaxListenersExceededWarning`), so take the one of the realm the core modules live in.
- */
-const nodeProcess = (EventEmitter.constructor as FunctionConstructor)("return process")() as NodeJS.Process;
-
-/** Collects the process warnings emitted while `run` runs. */
-async function collectWarnings(run: () => Promise<void>): Promise<Error[]> {
-  const warnings: Error[] = [];
-  const onWarning = (w: Error): void => {
-    warnings.push(w);
-  };
-  nodeProcess.on("warning", onWarning);
-  try {
-    await run();
-    await nextTick(); // warnings are emitted on the next tick
-    await nextTick();
-  } finally {
-    nodeProcess.off("warning", onWarning);
-  }
-  return warnings;
-}
 
 describe("AnthropicMessagesModel: a shared caller signal", () => {
   let stub: StubServer;

@@ -5,7 +5,7 @@
  * or log event.
  */
 import { randomBytes } from "node:crypto";
-import { EventEmitter, getEventListeners } from "node:events";
+import { getEventListeners } from "node:events";
 import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import {
@@ -19,7 +19,12 @@ import {
   ProviderError,
 } from "@trace-ts/core";
 import { type LLMLogEvent, logCalls, wrapModel } from "@trace-ts/core/llm";
-import { openAIChatResponse, type StubServer, startStubServer } from "@trace-ts/core/testing";
+import {
+  collectWarnings,
+  openAIChatResponse,
+  type StubServer,
+  startStubServer,
+} from "@trace-ts/core/testing";
 import { OpenAIChatModel } from "@trace-ts/openai";
 
 const ask = (content = "Say hi") => ({ messages: [{ role: "user" as const, content }] });
@@ -27,30 +32,6 @@ const ask = (content = "Say hi") => ({ messages: [{ role: "user" as const, conte
 const report = (line: string): void => {
   if (process.env.TRACE_TEST_REPORT) process.stderr.write(`${line}\n`);
 };
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * Node's own `process`: jest gives each test file a copy that never sees the warnings Node emits
- * (e.g. `MaxListenersExceededWarning`), so take the one of the realm the core modules live in.
- */
-const nodeProcess = (EventEmitter.constructor as FunctionConstructor)("return process")() as NodeJS.Process;
-
-/** Collects the process warnings emitted while `run` runs. */
-async function collectWarnings(run: () => Promise<void>): Promise<Error[]> {
-  const warnings: Error[] = [];
-  const onWarning = (w: Error): void => {
-    warnings.push(w);
-  };
-  nodeProcess.on("warning", onWarning);
-  try {
-    await run();
-    await nextTick(); // warnings are emitted on the next tick
-    await nextTick();
-  } finally {
-    nodeProcess.off("warning", onWarning);
-  }
-  return warnings;
-}
 
 describe("OpenAIChatModel: a shared caller signal", () => {
   let stub: StubServer;

@@ -8,7 +8,7 @@ import type {
   StepOptions,
   StepReport,
 } from "@trace-ts/core";
-import { CancelledError, describeError, InvalidOptionError } from "@trace-ts/core";
+import { CancelledError, describeError } from "@trace-ts/core";
 import { cancelledFrom } from "@trace-ts/core/llm";
 import {
   type AnswerReading,
@@ -205,29 +205,21 @@ export class Opro extends ModelOptimizer<OproSettings> {
    * @param options the signal of the step
    * @throws InvalidOptionError when `count` is not a positive integer
    */
-  override async proposeCandidates(
+  override proposeCandidates(
     count: number = this.settings.candidates,
     options: StepOptions = {},
   ): Promise<Proposal[]> {
-    if (!Number.isInteger(count) || count < 1)
-      throw new InvalidOptionError(
-        `${this.name}.proposeCandidates`,
-        "count",
-        `must be a positive integer, got ${count}`,
-      );
-    const temperature = this.settings.candidateTemperature;
-    const settled = await Promise.allSettled(
-      Array.from({ length: count }, (_, i) => {
-        const candidate: ScoredStepOptions = { ...options, sample: i, [CANDIDATE_TEMPERATURE]: temperature };
-        return this.propose(candidate);
-      }),
-    );
-    const proposals: Proposal[] = [];
-    for (const s of settled) {
-      if (s.status === "rejected") throw s.reason;
-      proposals.push(s.value);
-    }
-    return proposals;
+    return super.proposeCandidates(count, options);
+  }
+
+  /** Every candidate carries its sample index (from 0) and the candidate temperature. */
+  protected override candidateOptions(index: number, options: StepOptions): StepOptions {
+    const candidate: ScoredStepOptions = {
+      ...options,
+      sample: index,
+      [CANDIDATE_TEMPERATURE]: this.settings.candidateTemperature,
+    };
+    return candidate;
   }
 
   /**

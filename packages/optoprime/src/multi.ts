@@ -280,10 +280,7 @@ export class OptoPrimeMulti extends OptoPrime<OptoPrimeMultiSettings> {
    * @throws InvalidOptionError when `count` is not a positive integer
    */
   override async proposeCandidates(count: number, options: StepOptions = {}): Promise<Proposal[]> {
-    const where = `${this.name}.proposeCandidates`;
-    if (!Number.isInteger(count))
-      throw new InvalidOptionError(where, "count", `must be an integer, got ${count}`);
-    checkAtLeast(where, "count", count, 1);
+    this.checkCandidateCount(count);
     if (options.signal?.aborted) throw cancelledFrom(options.signal);
     const view = this.problem();
     if (view.variables.length === 0)

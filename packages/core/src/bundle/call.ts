@@ -2,7 +2,7 @@ import { limitOrigin } from "../code/realm-runner.js";
 import type { CallEnvironment } from "../code/runner.js";
 import { ExecutionError } from "../errors/execution-error.js";
 import { findStopError } from "../errors/stop-error.js";
-import { currentTraceState, type TraceState } from "../graph/context.js";
+import { currentTraceState, type TraceState, withTraceState } from "../graph/context.js";
 import { ExceptionNode, MessageNode, Node, ParameterNode } from "../graph/node.js";
 import type { CodeSlot } from "./code-slot.js";
 import type { BundleDefinition, Runnable } from "./definition.js";
@@ -16,8 +16,8 @@ import { bindCall } from "./inputs.js";
  * for a `bundle(fn)` function and for methods called through `traced(obj)` (a `MessageNode`),
  * `false` for a `@bundle` method called directly (its plain declared type). A direct call runs
  * exactly like a traced one — current (possibly rewritten) code, the same checks, failures thrown
- * as `ExecutionError` — but returns the plain value, so its result is what its type says; to record
- * the call in the graph, call it through `traced(obj)`.
+ * as `ExecutionError` — but returns the plain value, so its result is what its type says, and it
+ * records nothing (it runs as under `noTrace`); to record the call, call it through `traced(obj)`.
  *
  * Three cases:
  *
@@ -45,8 +45,12 @@ export function callBundle(
     if (!frame.traceInside) return callPlain(slot, self, args, returnsNodes);
     if (frame.runs(slot)) return callPlain(slot, self, args, returnsNodes);
   }
-  const result = callTraced(slot, self, args, state, frame);
-  if (returnsNodes) return result;
+  if (returnsNodes) return callTraced(slot, self, args, state, frame);
+  // a direct call hands back no node, so it records none: it runs as under noTrace (no input
+  // constants, no links from its inputs) and returns the plain value
+  const result = withTraceState({ tracing: false }, () =>
+    callTraced(slot, self, args, currentTraceState(), frame),
+  );
   return isThenable(result) ? Promise.resolve(result).then(unwrapResult) : unwrapResult(result);
 }
 

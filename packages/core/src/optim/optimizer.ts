@@ -355,16 +355,9 @@ export abstract class Optimizer {
    * @throws InvalidOptionError when `count` is not a positive integer
    */
   async proposeCandidates(count: number, options: StepOptions = {}): Promise<Proposal[]> {
-    if (!Number.isInteger(count) || count < 1)
-      throw new InvalidOptionError(
-        `${this.name}.proposeCandidates`,
-        "count",
-        `must be a positive integer, got ${count}`,
-      );
+    this.checkCandidateCount(count);
     const settled = await Promise.allSettled(
-      Array.from({ length: count }, (_, i) =>
-        this.propose(i === 0 ? { ...options, sample: undefined } : { ...options, sample: i }),
-      ),
+      Array.from({ length: count }, (_, i) => this.propose(this.candidateOptions(i, options))),
     );
     const proposals: Proposal[] = [];
     for (const s of settled) {
@@ -372,6 +365,32 @@ export abstract class Optimizer {
       proposals.push(s.value);
     }
     return proposals;
+  }
+
+  /**
+   * The options the default `proposeCandidates()` passes to `propose()` for candidate `index`
+   * (from 0): the first is an ordinary proposal, the others carry sample indices 1, 2, ….
+   * Optimizers that vary candidates otherwise (a temperature, a sample for every candidate)
+   * override this instead of `proposeCandidates()`.
+   *
+   * @param index the candidate's position, from 0
+   * @param options the options `proposeCandidates()` received
+   */
+  protected candidateOptions(index: number, options: StepOptions): StepOptions {
+    return { ...options, sample: index === 0 ? undefined : index };
+  }
+
+  /**
+   * Throws `InvalidOptionError` unless `count` is a positive integer: the check of
+   * `proposeCandidates()`, for overrides that build their candidates themselves.
+   */
+  protected checkCandidateCount(count: number): void {
+    if (!Number.isInteger(count) || count < 1)
+      throw new InvalidOptionError(
+        `${this.name}.proposeCandidates`,
+        "count",
+        `must be a positive integer, got ${count}`,
+      );
   }
 
   /**

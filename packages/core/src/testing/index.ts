@@ -25,3 +25,4 @@ export {
   startStubServer,
   stubErrorBody,
 } from "./stub-server.js";
+export { collectWarnings } from "./warnings.js";

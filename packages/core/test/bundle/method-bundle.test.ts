@@ -372,3 +372,21 @@ describe("undeclared dependencies", () => {
     expect(out.inputs.greeting).toBe(g.greeting);
   });
 });
+
+describe("direct calls record nothing", () => {
+  it("leaves its node arguments without children (no link, no input constants)", () => {
+    class Echo {
+      @bundle()
+      shout(text: string): string {
+        return text.toUpperCase();
+      }
+    }
+    const e = new Echo();
+    const input = node("hi");
+    expect(e.shout(input as unknown as string)).toBe("HI");
+    expect(input.children).toEqual([]);
+    // a traced call of the same method does link it
+    traced(e).shout(input);
+    expect(input.children).toHaveLength(1);
+  });
+});
