@@ -121,6 +121,8 @@ export async function runBundleBench(): Promise<void> {
     rows.map(([name, us]) => [name, us, us - plain, us / plain, us - traceFloor]),
   );
 
+  await containerBench(plain, rows[1]![1]);
+
   const plainAsync = await perAsyncCallUs((i) => plainAddAsync(i, 2));
   const [x, y] = await fresh();
   const bundledAsync = await perAsyncCallUs(() => addAsync(x, y) as Promise<MessageNode<number>>);
@@ -178,6 +180,44 @@ export async function runBundleBench(): Promise<void> {
     `steady state after the last change: ${steady.toFixed(3)} µs per call (no recompilation per call)`,
   );
   await tierBench();
+}
+
+function sumFirstTwo(list: readonly number[]): number {
+  return list[0]! + list[1]!;
+}
+
+/**
+ * Nodes inside containers: arguments are searched for nodes (arrays, plain objects, Maps, Sets)
+ * and copied only when they hold one. Rows: calls whose arguments hold no node (a 100-number
+ * array, 10 chat messages) — the search is the only extra cost — and a 100-item array holding two
+ * nodes (copied, two more inputs). `scalars` is the "bundle, nodes in" row of the table above, the
+ * call without containers, whose cost the search must leave alone.
+ */
+async function containerBench(plain: number, scalars: number): Promise<void> {
+  const sum = bundle(sumFirstTwo);
+  const numbers = Array.from({ length: 100 }, (_, i) => i);
+  const messages = Array.from({ length: 10 }, (_, i) => ({ role: "user", content: `message ${i}` }));
+  const count = bundle(function count(list: readonly { role: string; content: string }[]): number {
+    return list.length;
+  });
+  const rows: Array<[string, number]> = [];
+  await settle();
+  fullGc();
+  rows.push(["bundle, 100-number array in (no node inside)", perCallUs(() => sum(numbers))]);
+  rows.push(["bundle, 10 chat messages in (no node inside)", perCallUs(() => count(messages))]);
+  await settle();
+  fullGc();
+  const [a, b] = [node(1), node(2)];
+  const withNodes: (number | Node<number>)[] = [a, b, ...numbers.slice(2)];
+  rows.push(["bundle, 100-item array holding 2 nodes (copied)", perCallUs(() => sum(withNodes))]);
+  console.log("");
+  console.log(
+    `containers: 'over scalar call' compares with "bundle, nodes in" (${scalars.toFixed(3)} µs), a call without containers`,
+  );
+  printTable(
+    ["call", "µs/call", "ratio to plain", "over scalar call µs"],
+    rows.map(([name, us]) => [name, us, us / plain, us - scalars]),
+  );
 }
 
 const FIB = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }";

@@ -84,6 +84,7 @@ export {
   type NodeInfo,
   ParameterNode,
 } from "./graph/node.js";
+export { toData } from "./graph/unwrap.js";
 export {
   AuthenticationError,
   BadResponseError,
@@ -103,14 +104,15 @@ export { Budget } from "./llm/middleware/budget.js";
 export { type WithDefaultsOptions, withDefaults } from "./llm/middleware/defaults.js";
 export { UsageTracker } from "./llm/middleware/usage.js";
 export type { ChatMessage, GenerateRequest, GenerateResult, LanguageModel, TokenUsage } from "./llm/types.js";
+export { ParameterList, ParameterMap } from "./model/containers.js";
 export { NotAModelError, StateFormatError, StateMismatchError, StateValueError } from "./model/errors.js";
 export { isModel } from "./model/marker.js";
 export { asModel, Model, type ModelMethods, model } from "./model/model.js";
 export { type JsonValue, type ModelState, STATE_FORMAT, STATE_VERSION } from "./model/state.js";
+export { applyOp } from "./ops/apply.js";
 export { type CallLLMOptions, callLLM } from "./ops/call-llm.js";
 export { fmt } from "./ops/fmt.js";
 export { ops } from "./ops/index.js";
-export { type OpSpec, recordOp } from "./ops/record.js";
 export {
   type ApprovalDecision,
   type ApprovalHook,

@@ -10,9 +10,9 @@ import {
   OptimizerStateError,
   ops,
   RateLimitError,
-  recordOp,
   registerLanguageModel,
 } from "@trace-ts/core";
+import { recordOp } from "@trace-ts/core/graph";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { OptoPrime, type OptoPrimeDetails, optoPrimeRequestInfo } from "@trace-ts/optoprime";
 import { answer } from "./helpers/answers.js";

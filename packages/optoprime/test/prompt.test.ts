@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { ExceptionNode, graphScope, MessageNode, node, ops, recordOp } from "@trace-ts/core";
+import { ExceptionNode, graphScope, MessageNode, node, ops } from "@trace-ts/core";
+import { recordOp } from "@trace-ts/core/graph";
 import { OptoPrime, REPLY_FORMAT, renderPrompt, SYSTEM_PROMPT } from "@trace-ts/optoprime";
 import { codeParameter, wideGraph } from "./helpers/graphs.js";
 

@@ -1,4 +1,5 @@
 import "../polyfill.js";
+import type { LoadStateOptions } from "../model/state.js";
 import { callBundle } from "./call.js";
 import { CodeSlot } from "./code-slot.js";
 import { type AnyFunction, BundleDefinition } from "./definition.js";
@@ -8,9 +9,12 @@ import {
   legacyDecoratorError,
   SourceUnavailableError,
 } from "./errors.js";
+import { captureDefinitionSite, type DefinitionSite } from "./location.js";
+import { bundleParameters, bundleState, loadBundleState } from "./module-state.js";
 import { type BundleOptions, type ResolvedBundleOptions, resolveBundleOptions } from "./options.js";
 import { markBundled, methodSlot, recordMethod } from "./registry.js";
 import { rawSource } from "./source.js";
+import { readStateFile, writeStateFile } from "./state-file.js";
 import type { BundleableFunction, BundledFunction, BundleHandle, TrainableBundledFunction } from "./types.js";
 
 /** What `@bundle(options)` returns: a TC39 stage-3 method decorator. */
@@ -72,17 +76,19 @@ export function bundle(...args: unknown[]): unknown {
     if (isDecoratorContext(second)) {
       throw new DecoratorUsageError("@bundle", "write @bundle() with parentheses (it takes options)");
     }
-    return bundleFunction(first as AnyFunction, second);
+    return bundleFunction(first as AnyFunction, second, captureDefinitionSite(bundle));
   }
   const resolved = resolveBundleOptions("@bundle", first);
-  return (...decoratorArgs: unknown[]) => {
+  const decorator = (...decoratorArgs: unknown[]): unknown => {
     if (isLegacyDecoratorCall(decoratorArgs)) throw legacyDecoratorError("@bundle", decoratorArgs);
     return decorateMethod(
       decoratorArgs[0] as AnyFunction,
       decoratorArgs[1] as ClassMethodDecoratorContext,
       resolved,
+      captureDefinitionSite(decorator),
     );
   };
+  return decorator;
 }
 
 function isDecoratorContext(value: unknown): boolean {
@@ -94,11 +100,11 @@ function isDecoratorContext(value: unknown): boolean {
   );
 }
 
-function bundleFunction(fn: AnyFunction, options: unknown): unknown {
+function bundleFunction(fn: AnyFunction, options: unknown, site: DefinitionSite): unknown {
   const resolved = resolveBundleOptions(`bundle(${fn.name || "function"})`, options);
   const name = resolved.name ?? (fn.name || "bundle");
   if (resolved.trainable && rawSource(fn) === undefined) throw new SourceUnavailableError(name);
-  const definition = new BundleDefinition(fn, name, resolved, "function");
+  const definition = new BundleDefinition(fn, name, resolved, "function", site);
   const slot = new CodeSlot(definition);
   const bundled = function (this: unknown, ...args: unknown[]): unknown {
     return callBundle(slot, this, args, true);
@@ -113,6 +119,7 @@ function decorateMethod(
   value: AnyFunction,
   context: ClassMethodDecoratorContext,
   resolved: ResolvedBundleOptions,
+  site: DefinitionSite,
 ): AnyFunction {
   if (context?.kind !== "method") {
     throw new DecoratorUsageError(
@@ -123,7 +130,7 @@ function decorateMethod(
   const member = context.name;
   const name = resolved.name ?? (typeof member === "symbol" ? (member.description ?? "bundle") : member);
   if (resolved.trainable && rawSource(value) === undefined) throw new SourceUnavailableError(name);
-  const definition = new BundleDefinition(value, name, resolved, "method");
+  const definition = new BundleDefinition(value, name, resolved, "method", site);
   recordMethod(context.metadata, {
     member,
     definition,
@@ -141,7 +148,10 @@ function decorateMethod(
   return wrapper as AnyFunction;
 }
 
-/** Adds the `BundleHandle` members to a callable, forwarding to a code slot. */
+/**
+ * Adds the `BundleHandle` members to a callable, forwarding to a code slot: source access, the
+ * module methods (`parameters()`, `state()`, `save()`…) and the source location.
+ */
 export function attachHandle(target: object, slot: CodeSlot): void {
   const handle: { [K in keyof BundleHandle]: PropertyDescriptor } = {
     trainable: { get: () => slot.trainable, enumerable: false },
@@ -150,6 +160,20 @@ export function attachHandle(target: object, slot: CodeSlot): void {
     setSource: { value: (source: string) => slot.setSource(source), enumerable: false },
     lastWorkingSource: { get: () => slot.lastWorkingSource, enumerable: false },
     rollback: { value: () => slot.rollback(), enumerable: false },
+    parameters: { value: () => [...bundleParameters(slot).values()], enumerable: false },
+    namedParameters: { value: () => bundleParameters(slot), enumerable: false },
+    state: { value: () => bundleState(slot), enumerable: false },
+    loadState: {
+      value: (state: unknown, options?: LoadStateOptions) => loadBundleState(slot, state, options),
+      enumerable: false,
+    },
+    save: { value: (path: string) => writeStateFile(path, bundleState(slot)), enumerable: false },
+    load: {
+      value: async (path: string, options?: LoadStateOptions) =>
+        loadBundleState(slot, await readStateFile(path), options),
+      enumerable: false,
+    },
+    sourceLocation: { get: () => slot.definition.sourceLocation, enumerable: false },
   };
   Object.defineProperties(target, handle);
 }

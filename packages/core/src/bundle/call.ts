@@ -3,13 +3,14 @@ import type { CallEnvironment } from "../code/runner.js";
 import { ExecutionError } from "../errors/execution-error.js";
 import { findStopError } from "../errors/stop-error.js";
 import { currentTraceState, type TraceState, withTraceState } from "../graph/context.js";
-import { ExceptionNode, MessageNode, Node, ParameterNode } from "../graph/node.js";
+import { ExceptionNode, MessageNode, Node, type NodeInfo, ParameterNode } from "../graph/node.js";
+import { FoundNodes, holdsNodes, unwrapNodes } from "../graph/unwrap.js";
 import type { CodeSlot } from "./code-slot.js";
 import type { BundleDefinition, Runnable } from "./definition.js";
 import { UndeclaredDependencyError } from "./errors.js";
 import { __traceBundleInvoke, annotateFailure, framesOf } from "./failure.js";
 import { CallFrame, currentFrame, runInFrame } from "./frame.js";
-import { bindCall } from "./inputs.js";
+import { bindCall, type FoundArgumentNode } from "./inputs.js";
 
 /**
  * Calls a bundled function. `returnsNodes` says what the call's declared type promises: `true`
@@ -89,7 +90,10 @@ function callPlain(slot: CodeSlot, self: unknown, args: readonly unknown[], retu
   if (def.options.traceInside) {
     callArgs = args.map((a) => (a instanceof Node ? a : new Node(a)));
   } else {
-    callArgs = args.map((a) => (a instanceof Node ? a.data : a)); // a read of the enclosing body
+    // a read of the enclosing body, also of the nodes inside containers
+    const observer = currentTraceState().readObserver;
+    const onRead = observer && ((n: Node) => observer.onRead(n));
+    callArgs = args.map((a) => unwrapNodes(a instanceof Node ? a.data : a, undefined, onRead));
   }
   const finish = (value: unknown): unknown => {
     slot.succeeded(runnable);
@@ -169,17 +173,39 @@ class TracedCall {
       const value = given[i];
       let n: Node | undefined;
       if (value instanceof Node) n = value;
-      else if (this.tracing || traceInside) n = new Node(value, { nameScope: this.nameScope });
+      else if (this.tracing || traceInside) {
+        // a traceInside body gets the container as given (its operations find the nodes inside)
+        const data = traceInside || bound.found === undefined ? value : bodyArgs[positions[i]!];
+        n = new Node(data, { nameScope: this.nameScope });
+      }
       if (n === undefined) continue;
       this.inputNodes.push(n);
       if (this.tracing) this.inputs[names[i]!] = n;
       if (traceInside) bodyArgs[positions[i]!] = n;
     }
+    if (bound.found !== undefined) this.#addFound(bound.found, names, positions);
     if (this.tracing && def.options.trainable) {
       const code = this.slot.parameter;
       if (code !== undefined) this.inputs.__code = code;
     }
     return bodyArgs;
+  }
+
+  /** Nodes found inside arguments become inputs too, named `<parameter><path>` (`list[0]`), each once. */
+  #addFound(
+    found: readonly FoundArgumentNode[],
+    names: readonly string[],
+    positions: readonly number[],
+  ): void {
+    const known = new Set(this.inputNodes);
+    for (const f of found) {
+      if (known.has(f.node)) continue;
+      known.add(f.node);
+      this.inputNodes.push(f.node);
+      if (!this.tracing) continue;
+      const at = positions.indexOf(f.position);
+      this.inputs[`${at >= 0 ? names[at] : `arg${f.position}`}${f.path}`] = f.node;
+    }
   }
 
   /** The output node of a call that returned `value` (or the undeclared-dependency failure). */
@@ -201,6 +227,7 @@ class TracedCall {
       description: def.description,
       inputs: this.tracing ? withDeps(this.inputs, deps) : this.inputs,
       nameScope: this.nameScope,
+      info: def.options.traceInside && this.tracing ? innerGraphInfo(value, deps) : undefined,
     });
   }
 
@@ -245,31 +272,33 @@ function withDeps(inputs: Record<string, Node>, deps: readonly Node[]): Record<s
   return all;
 }
 
-/** A body's result as a plain value: nodes (also in a returned array or plain object) are unwrapped. */
+/** A body's result as a plain value: nodes (also inside returned containers, at any depth) are unwrapped. */
 function plainValue(value: unknown): unknown {
-  if (value instanceof Node) return value._data;
-  if (Array.isArray(value) && value.some((v) => v instanceof Node))
-    return value.map((v) => (v instanceof Node ? v._data : v));
-  if (isPlainObject(value) && Object.values(value).some((v) => v instanceof Node)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = v instanceof Node ? v._data : v;
-    return out;
-  }
-  return value;
+  return unwrapNodes(value);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as object | null;
-  return proto === Object.prototype || proto === null;
+/**
+ * What a `traceInside` call keeps in its node's info: the inner graph's output (the node the body
+ * returned, or the nodes inside the container it returned) and the external dependencies (the
+ * hidden trainable parameters the inner graph reached that were not passed in). Tools and
+ * optimizers use them to look into the call (`node.expandableDependencies()`,
+ * `node.parameterDependencies()`).
+ */
+function innerGraphInfo(value: unknown, deps: readonly Node[]): NodeInfo {
+  const returned = resultNodes(value);
+  return {
+    output: returned.length === 1 && value instanceof Node ? returned[0]! : returned,
+    externalDependencies: [...deps],
+  };
 }
 
-/** The nodes a result holds directly (a node, or nodes in a returned array or plain object). */
+/** The nodes a result holds (a node, or nodes inside returned containers, at any depth). */
 function resultNodes(value: unknown): Node[] {
   if (value instanceof Node) return [value];
-  if (Array.isArray(value)) return value.filter((v): v is Node => v instanceof Node);
-  if (isPlainObject(value)) return Object.values(value).filter((v): v is Node => v instanceof Node);
-  return [];
+  if (!holdsNodes(value)) return [];
+  const found = new FoundNodes();
+  unwrapNodes(value, found);
+  return found.list.map((f) => f.node);
 }
 
 /**

@@ -7,6 +7,7 @@ import { RealmRunner } from "../code/realm-runner.js";
 import type { CodeRunner, IsolationLevel, RunLimits } from "../code/runner.js";
 import { parameterList, signatureText } from "../code/signature.js";
 import { createStrictRunner } from "../code/strict/index.js";
+import { type BundleSourceLocation, type DefinitionSite, resolveSourceLocation } from "./location.js";
 import type { ResolvedBundleOptions } from "./options.js";
 import { freeNames, normalizeIndentation, rawSource } from "./source.js";
 
@@ -95,6 +96,8 @@ export class BundleDefinition {
   #canonical: string | null | undefined;
   #description: string | undefined;
   #freeNamesChecked = false;
+  readonly #site: DefinitionSite | undefined;
+  #sourceLocation: BundleSourceLocation | null | undefined;
   readonly #runners = new Map<string, { prepared: PreparedCode; runner: CodeRunner }>();
 
   /**
@@ -102,12 +105,34 @@ export class BundleDefinition {
    * @param name the operation name
    * @param options resolved options
    * @param form how it was declared
+   * @param site the stack captured where it was declared (see `sourceLocation`)
    */
-  constructor(original: AnyFunction, name: string, options: ResolvedBundleOptions, form: BundleForm) {
+  constructor(
+    original: AnyFunction,
+    name: string,
+    options: ResolvedBundleOptions,
+    form: BundleForm,
+    site?: DefinitionSite,
+  ) {
     this.original = original;
     this.name = name;
     this.options = options;
     this.form = form;
+    this.#site = site;
+  }
+
+  /**
+   * Where the function or method starts in the user's file (`{ file, line }`, 1-based), worked out
+   * on first read from the stack captured at declaration and, when the file is readable, the first
+   * line at or after it that shows the function's head. Undefined when it cannot be found. Lines are
+   * those stack traces show: the TypeScript file's under source maps, the compiled file's without.
+   */
+  get sourceLocation(): BundleSourceLocation | undefined {
+    if (this.#sourceLocation === undefined) {
+      const firstLine = rawSource(this.original)?.split("\n", 1)[0];
+      this.#sourceLocation = (this.#site && resolveSourceLocation(this.#site, firstLine, this.form)) ?? null;
+    }
+    return this.#sourceLocation ?? undefined;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Node } from "../graph/node.js";
+import { type FoundNode, FoundNodes, holdsNodes, unwrapNodes } from "../graph/unwrap.js";
 import type { BundleDefinition, Runnable } from "./definition.js";
 
 /** A call's arguments matched to the function's parameters. */
@@ -11,6 +12,17 @@ export interface BoundCall {
   readonly positions: readonly number[];
   /** The argument list with node arguments unwrapped and defaults applied where known. */
   readonly plain: unknown[];
+  /**
+   * Nodes found inside arguments (arrays, plain objects, Maps, Sets holding nodes), with the
+   * argument position they were found in; undefined when there were none (the common case).
+   */
+  readonly found?: readonly FoundArgumentNode[];
+}
+
+/** A node found inside an argument. */
+export interface FoundArgumentNode extends FoundNode {
+  /** Index of the argument it was found in. */
+  readonly position: number;
 }
 
 /**
@@ -28,14 +40,30 @@ export function bindCall(
   const { fixed, hasDefault, rest } = def.layout;
   let plain: unknown[] = new Array(args.length);
   let complete = args.length === fixed.length;
+  let found: FoundNodes | undefined;
+  let foundAt: number[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const v = a instanceof Node ? a._data : a;
+    let v = a instanceof Node ? a._data : a;
+    if (typeof v === "object" && v !== null && holdsNodes(v)) {
+      found ??= new FoundNodes();
+      foundAt ??= [];
+      const before = found.list.length;
+      v = unwrapNodes(v, found);
+      for (let j = before; j < found.list.length; j++) foundAt.push(i);
+    }
     plain[i] = v;
     if (v === undefined) complete = false;
   }
+  const nested = found?.list.map((f, j) => ({ ...f, position: foundAt![j]! }));
   // the common case: every parameter given, no rest parameter: names and positions are shared
-  if (complete) return { names: fixed, given: args, positions: identity(fixed.length), plain };
+  if (complete) {
+    const names = fixed;
+    const positions = identity(fixed.length);
+    return nested
+      ? { names, given: args, positions, plain, found: nested }
+      : { names, given: args, positions, plain };
+  }
   let defaults: unknown[] | undefined;
   for (let i = 0; i < fixed.length; i++) {
     if (hasDefault[i] && plain[i] === undefined) {
@@ -70,7 +98,7 @@ export function bindCall(
   for (let i = fixed.length; i < args.length; i++) {
     add(rest !== undefined ? `${rest}_${i - fixed.length}` : `arg${i}`, args[i], i);
   }
-  return { names, given, positions, plain };
+  return nested ? { names, given, positions, plain, found: nested } : { names, given, positions, plain };
 }
 
 const identities: number[][] = [];

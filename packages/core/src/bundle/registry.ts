@@ -37,6 +37,8 @@ export function bundledMethods(cls: abstract new (...args: never[]) => unknown):
     typeof c === "function" && c !== Function.prototype;
     c = Object.getPrototypeOf(c)
   ) {
+    // a class without decorators of its own inherits its base's metadata: read each list once
+    if (!Object.hasOwn(c as object, Symbol.metadata)) continue;
     const meta = (c as { [Symbol.metadata]?: Metadata | null })[Symbol.metadata];
     if (meta && Object.hasOwn(meta, METHODS)) chain.push(meta[METHODS] as MethodBundle[]);
   }

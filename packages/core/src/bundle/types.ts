@@ -1,7 +1,14 @@
-import type { MaybeNode, MessageNode, ParameterNode, Unwrap } from "../graph/node.js";
+import type { MessageNode, ParameterNode, Unwrap } from "../graph/node.js";
+import type { WithNodes } from "../graph/unwrap.js";
+import type { LoadStateOptions, ModelState } from "../model/state.js";
+import type { BundleSourceLocation } from "./location.js";
 
-/** A bundled function's arguments: each may be a plain value or a node holding one. */
-export type TracedArgs<A extends readonly unknown[]> = { [I in keyof A]: MaybeNode<Unwrap<A[I]>> };
+/**
+ * A bundled function's arguments: each may be a plain value, a node holding one, or a container
+ * (array, object, Map, Set) holding nodes in place of its items (the body sees the values; the
+ * nodes become inputs).
+ */
+export type TracedArgs<A extends readonly unknown[]> = { [I in keyof A]: WithNodes<Unwrap<A[I]>> };
 
 /**
  * What calling a bundled function returns: a `MessageNode` of the function's (unwrapped) result,
@@ -11,7 +18,11 @@ export type TracedResult<R> = [R] extends [PromiseLike<infer U>]
   ? Promise<MessageNode<Unwrap<U>>>
   : MessageNode<Unwrap<R>>;
 
-/** Source-code access shared by bundled functions and bundled methods (through `traced()`). */
+/**
+ * Source-code access shared by bundled functions and bundled methods (through `traced()`), and
+ * the module methods that let a bundle stand alone like a model: list its parameters, save and
+ * load its code.
+ */
 export interface BundleHandle {
   /** Whether the code is a trainable parameter. */
   readonly trainable: boolean;
@@ -35,6 +46,39 @@ export interface BundleHandle {
   readonly lastWorkingSource: string | undefined;
   /** Puts `lastWorkingSource` back into the code parameter; returns whether anything changed. */
   rollback(): boolean;
+  /**
+   * The trainable parameters, as a model lists them: `[parameter]` (the code) when the bundle is
+   * trainable, `[]` otherwise. For a method, this instance's code.
+   */
+  parameters(): ParameterNode<string>[];
+  /** The same parameters by name: the bundle's name (e.g. `summarize`) maps to its code parameter. */
+  namedParameters(): Map<string, ParameterNode<string>>;
+  /**
+   * The code as a model state (the format of `Model.state()`: `format`, `version`, `model` is the
+   * bundle's name, one `code` entry named after the bundle; no entry when not trainable).
+   */
+  state(): ModelState;
+  /**
+   * Loads a state (the object or its JSON text) written by `state()`/`save()` of a bundle with the
+   * same name. Checks everything first — format and version (`StateFormatError`), names and kinds
+   * (`StateMismatchError`: a model's state or another bundle's is refused), the code itself
+   * (`StateValueError`: parse, signature, sandbox rules, compile) — and only then sets the code; on
+   * any problem nothing changes.
+   */
+  loadState(state: ModelState | string, options?: LoadStateOptions): void;
+  /** Writes `state()` as JSON to a file, atomically (temporary file + rename). */
+  save(path: string): Promise<void>;
+  /**
+   * Reads a file written by `save()` and loads it (see `loadState`); `StateFormatError` for a
+   * missing, unreadable or non-JSON file.
+   */
+  load(path: string, options?: LoadStateOptions): Promise<void>;
+  /**
+   * Where the function or method starts in the user's file, `{ file, line }` (1-based), worked
+   * out on first read (it may read the file); undefined when it cannot be found. Code run without
+   * source maps reports the compiled file's line.
+   */
+  readonly sourceLocation: BundleSourceLocation | undefined;
 }
 
 /**
@@ -46,6 +90,8 @@ export interface TrainableBundleHandle extends BundleHandle {
   readonly trainable: true;
   /** The code parameter (key like `__code0`): its value is the current source. */
   readonly parameter: ParameterNode<string>;
+  /** The code parameter, alone. */
+  parameters(): [ParameterNode<string>];
 }
 
 /** Any function `bundle()` accepts (an optional `this` annotation is kept). */

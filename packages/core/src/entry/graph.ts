@@ -5,6 +5,7 @@
  */
 
 export type { BundleMethodDecorator } from "../bundle/bundle.js";
+export type { BundleSourceLocation } from "../bundle/location.js";
 export { DEFAULT_TIMEOUT_MS } from "../bundle/options.js";
 export type {
   BundleableFunction,
@@ -16,6 +17,7 @@ export type {
   TrainableBundleHandle,
 } from "../bundle/types.js";
 export { annotateSource } from "../code/annotate.js";
+export { ContainerShapeError } from "../errors/graph-errors.js";
 export {
   currentTraceState,
   type DataReadObserver,
@@ -27,9 +29,22 @@ export {
 export { keyStem, NameScope } from "../graph/naming.js";
 export type { ExceptionInit, MessageInit, NodeInit, ParameterInit, Unwrap } from "../graph/node.js";
 export { ancestorsInTopologicalOrder } from "../graph/traverse.js";
+export {
+  type FoundNode,
+  FoundNodes,
+  holdsNodes,
+  type ToData,
+  unwrapNodes,
+  type WithNodes,
+} from "../graph/unwrap.js";
 export type { CloneOptions } from "../model/clone.js";
-
+export { ParameterContainerError } from "../model/errors.js";
 export type { LoadStateOptions, ParameterState } from "../model/state.js";
-export type { NamedParameter } from "../model/walk.js";
+export { type NamedParameter, namedParametersIn } from "../model/walk.js";
+export type { Broadcast } from "../ops/apply.js";
 export { CALL_LLM_OP } from "../ops/call-llm.js";
-export { collectInputs, type InputValues } from "../ops/record.js";
+export { sameValueZero, structurallyEqual } from "../ops/equality.js";
+export { InvalidOperandError, ItemNotFoundError } from "../ops/errors.js";
+export type { ItemsOf } from "../ops/items.js";
+export type { MethodName } from "../ops/misc.js";
+export { collectInputs, type InputValues, type OpSpec, recordOp } from "../ops/record.js";

@@ -126,3 +126,32 @@ export class NotJsonValueError extends TraceError {
     this.found = found;
   }
 }
+
+/**
+ * `applyOp(op, ...args)` got containers (arrays, plain objects, Maps) that cannot be walked
+ * together: at `path`, one is an array of another length, has other keys, or is another kind of
+ * container.
+ */
+export class ContainerShapeError extends TraceError {
+  /** Where the containers differ, e.g. `[2].weights` (`(top level)` for the arguments themselves). */
+  readonly path: string;
+  /** The shape of the first container argument there, e.g. `argument 0: an array of length 3`. */
+  readonly expected: string;
+  /** The shape that differs, e.g. `argument 2: an array of length 2`. */
+  readonly actual: string;
+
+  /**
+   * @param path where the containers differ
+   * @param expected the first container's shape, naming its argument
+   * @param actual the differing container's shape, naming its argument
+   */
+  constructor(path: string, expected: string, actual: string) {
+    super(
+      "CONTAINER_SHAPE_MISMATCH",
+      `applyOp(): the containers differ in shape at ${path}: ${expected}, but ${actual}. Containers walked together must be of the same kind with the same length (arrays) or the same keys (plain objects, Maps); pass a value that is not a container to use it in every call.`,
+    );
+    this.path = path;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}

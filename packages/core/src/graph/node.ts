@@ -17,6 +17,16 @@ export interface NodeInfo {
   readonly op?: string;
   /** True for a ParameterNode whose value is the source code of a function. */
   readonly code?: boolean;
+  /**
+   * Set on the result of a `traceInside` bundle call: the inner graph's output (the node its body
+   * returned, or the nodes inside the container it returned). See `expandableDependencies()`.
+   */
+  readonly output?: Node | readonly Node[];
+  /**
+   * Set on the result of a `traceInside` bundle call: the trainable parameters its inner graph
+   * reached that were not passed in (they are also its `__dep` inputs).
+   */
+  readonly externalDependencies?: readonly Node[];
   /** Anything else a subsystem wants to remember about the node. */
   readonly [key: string]: unknown;
 }
@@ -280,6 +290,31 @@ export class Node<T = unknown> {
     this.#compactAt = Math.max(WEAK_COMPACT_MIN, live.length * 2);
   }
 
+  /**
+   * The trainable parameters this node depends on: its trainable ancestors, and those reached
+   * through the inner graphs of `traceInside` bundle calls among its ancestors (`info.output`),
+   * each once, oldest first. An optimizer can use it to look past a call into what it used.
+   */
+  parameterDependencies(): ParameterNode[] {
+    const out: ParameterNode[] = [];
+    walkWithInnerGraphs(this, (n) => {
+      if (n instanceof ParameterNode && n.trainable) out.push(n);
+    });
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * The `traceInside` bundle calls among this node and its ancestors (including those inside
+   * their inner graphs): the nodes whose `info.output` holds an inner graph that can be expanded.
+   */
+  expandableDependencies(): MessageNode[] {
+    const out: MessageNode[] = [];
+    walkWithInnerGraphs(this, (n) => {
+      if (n instanceof MessageNode && n.info.output !== undefined) out.push(n);
+    });
+    return out.sort((a, b) => a.id - b.id);
+  }
+
   /** `Node(name)`; the value is not printed (it may be large). */
   toString(): string {
     return `${this.constructor.name}(${this.name})`;
@@ -490,5 +525,25 @@ export function defaultBaseName(value: unknown): string {
       if (value === null) return "none";
       if (Array.isArray(value)) return "list";
       return "obj";
+  }
+}
+
+/** Visits `start` and its ancestors, also through the inner graphs of `traceInside` calls, each once. */
+function walkWithInnerGraphs(start: Node, visit: (node: Node) => void): void {
+  const seen = new Set<Node>([start]);
+  const stack: Node[] = [start];
+  const push = (n: Node): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    stack.push(n);
+  };
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    visit(n);
+    for (const p of n.parents) push(p);
+    const output = n.info.output;
+    if (output instanceof Node) push(output);
+    else if (Array.isArray(output))
+      for (const o of output as readonly unknown[]) if (o instanceof Node) push(o);
   }
 }

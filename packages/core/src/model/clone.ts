@@ -3,6 +3,7 @@ import { callBundle } from "../bundle/call.js";
 import { CodeSlot } from "../bundle/code-slot.js";
 import { bundledMethods, bundleOf, markBundled, methodSlot, setMethodSlot } from "../bundle/registry.js";
 import { Node, ParameterNode } from "../graph/node.js";
+import { ParameterList, ParameterMap } from "./containers.js";
 import { isModel } from "./marker.js";
 import { isPlainObject } from "./walk.js";
 
@@ -71,15 +72,20 @@ export function cloneModel<T extends object>(model: T, options: CloneOptions<T> 
     if (hit !== undefined) return hit;
     if (isModel(value)) return cloneObject(value, undefined);
     if (Array.isArray(value)) {
-      const out: unknown[] = [];
+      const out: unknown[] = value instanceof ParameterList ? new ParameterList() : [];
       memo.set(value, out);
       for (const item of value) out.push(cloneValue(item));
       return out;
     }
     if (value instanceof Map) {
-      const out = new Map<unknown, unknown>();
+      const out =
+        value instanceof ParameterMap ? new ParameterMap<unknown, unknown>() : new Map<unknown, unknown>();
       memo.set(value, out);
-      for (const [k, v] of value) out.set(k, cloneValue(v));
+      for (const [k, v] of value) {
+        // keys that hold parameters are copied like values; other keys keep their identity (lookups)
+        const key = k instanceof ParameterNode || isModel(k) || typeof k === "function" ? cloneValue(k) : k;
+        out.set(key, cloneValue(v));
+      }
       return out;
     }
     if (isPlainObject(value)) return cloneObject(value, undefined);

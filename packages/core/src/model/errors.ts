@@ -1,80 +1,29 @@
 import { clause } from "../errors/clause.js";
 import { TraceError } from "../errors/trace-error.js";
 
-/** Options of a `StateFormatError`. */
-export interface StateFormatErrorOptions extends ErrorOptions {
-  /**
-   * What to do, as a sentence (default: pass the object returned by `state()`); the message
-   * always ends with "nothing was changed".
-   */
-  readonly advice?: string;
-}
-
-/** A state could not be read: not JSON, not a trace-ts model state, or a missing or unreadable file. */
-export class StateFormatError extends TraceError {
-  /** @param problem what is wrong and where */
-  constructor(problem: string, options: StateFormatErrorOptions = {}) {
-    const { advice, ...errorOptions } = options;
-    super(
-      "STATE_FORMAT",
-      `${clause(problem)}. ${clause(advice ?? "Pass the object returned by state() (or its JSON text)")}; nothing was changed.`,
-      errorOptions,
-    );
-  }
-}
-
-/** A state does not fit the model: unknown or missing parameter names, or a code/value mix-up. */
-export class StateMismatchError extends TraceError {
-  /** Names in the state that the model does not have. */
-  readonly unknown: readonly string[];
-  /** Names the model has that the state lacks. */
-  readonly missing: readonly string[];
-
-  /**
-   * @param model the model's class name
-   * @param unknown names in the state the model does not have
-   * @param missing names the model has that the state lacks
-   * @param other further problems (e.g. a kind mismatch)
-   */
-  constructor(
-    model: string,
-    unknown: readonly string[],
-    missing: readonly string[],
-    other: readonly string[] = [],
-  ) {
-    const parts: string[] = [];
-    if (unknown.length > 0) parts.push(`unknown parameter(s) ${unknown.join(", ")}`);
-    if (missing.length > 0) parts.push(`missing parameter(s) ${missing.join(", ")}`);
-    parts.push(...other);
-    super(
-      "STATE_MISMATCH",
-      `state does not fit ${model}: ${parts.map(clause).join("; ")}. Load a state saved from the same model class${
-        missing.length > 0 && unknown.length === 0
-          ? ", or pass { allowMissing: true } to keep the current values of missing parameters"
-          : ""
-      }; nothing was changed.`,
-    );
-    this.unknown = unknown;
-    this.missing = missing;
-  }
-}
-
-/** A parameter value cannot be saved as JSON, or a loaded value was rejected by its parameter. */
-export class StateValueError extends TraceError {
-  /** One message per offending parameter. */
-  readonly problems: readonly string[];
-
-  /** @param problems one message per offending parameter */
-  constructor(problems: readonly string[]) {
-    super("STATE_VALUE", `${problems.map(clause).join("; ")}; nothing was changed.`);
-    this.problems = problems;
-  }
-}
+// one set of state errors for models and bundled functions (bundles cannot import model/)
+export {
+  StateFormatError,
+  type StateFormatErrorOptions,
+  StateMismatchError,
+  StateValueError,
+} from "../bundle/state-errors.js";
 
 /** A model operation was used on an object that is not a model. */
 export class NotAModelError extends TraceError {
   /** @param what a description of the value */
   constructor(what: string) {
     super("NOT_A_MODEL", `${what} is not a model; decorate its class with @model or extend Model.`);
+  }
+}
+
+/** A parameter container (`ParameterList`, `ParameterMap`) was built from the wrong kind of value. */
+export class ParameterContainerError extends TraceError {
+  /**
+   * @param container the container class, e.g. `ParameterList`
+   * @param problem what is wrong and what to do
+   */
+  constructor(container: string, problem: string) {
+    super("PARAMETER_CONTAINER", `${container}: ${clause(problem)}.`);
   }
 }

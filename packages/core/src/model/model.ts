@@ -4,7 +4,7 @@ import type { ParameterNode } from "../graph/node.js";
 import { type CloneOptions, cloneModel } from "./clone.js";
 import { NotAModelError } from "./errors.js";
 import { exportModelSource } from "./export-source.js";
-import { brandPrototype, isModel, markModelMetadata } from "./marker.js";
+import { brandPrototype, isModel, markModelClass } from "./marker.js";
 import { loadModel, saveModel } from "./persist.js";
 import { type LoadStateOptions, loadStateInto, type ModelState, stateOf } from "./state.js";
 import { namedParametersOf } from "./walk.js";
@@ -13,8 +13,9 @@ import { namedParametersOf } from "./walk.js";
 export interface ModelMethods {
   /**
    * The trainable parameters: own trainable nodes, the code of trainable bundled methods and
-   * functions, nested models, and arrays, Maps and plain objects of these; each once, in a stable
-   * order (fields in declaration order, then bundled methods base class first).
+   * functions, nested models, and arrays, Maps (keys included) and plain objects of these; each
+   * once, in a stable order (fields in declaration order, then bundled instance methods base class
+   * first), for any chain of `@model` classes and `Model` subclasses, decorated or not.
    */
   parameters(): ParameterNode[];
   /** The same parameters by name (their path in the model: `prompt`, `retriever.prompt`, `tools.0.prompt`, `answer`). */
@@ -128,7 +129,7 @@ export function model<C extends abstract new (...args: never[]) => object>(
       `it decorates classes, not ${String(context?.kind ?? typeof context)}s`,
     );
   }
-  markModelMetadata(context.metadata);
+  markModelClass(value, context.metadata);
   const proto = value.prototype as Record<string, unknown>;
   if (!(proto instanceof Model)) {
     for (const name of MODEL_METHOD_NAMES) {

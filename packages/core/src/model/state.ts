@@ -1,4 +1,5 @@
-import { StateFormatError, StateMismatchError, StateValueError } from "./errors.js";
+import { describeStateValue, readModuleState as readState } from "../bundle/module-state.js";
+import { StateMismatchError, StateValueError } from "./errors.js";
 import { isPlainObject, type NamedParameter, namedParametersOf } from "./walk.js";
 
 /** A JSON value. */
@@ -113,44 +114,6 @@ export function loadStateInto(model: object, state: unknown, options: LoadStateO
   for (const [target, value] of updates) target.parameter.data = value;
 }
 
-/** Checks that a value is a model state (parsing JSON text first). */
-function readState(state: unknown): ModelState {
-  let value = state;
-  if (typeof state === "string") {
-    try {
-      value = JSON.parse(state);
-    } catch (error) {
-      throw new StateFormatError(
-        `the state text is not JSON (${error instanceof Error ? error.message : String(error)})`,
-      );
-    }
-  }
-  if (!isPlainObject(value))
-    throw new StateFormatError(`a model state must be an object, got ${describe(value)}`);
-  if (value.format !== STATE_FORMAT) {
-    throw new StateFormatError(
-      `the object is not a trace-ts model state (format is ${JSON.stringify(value.format)}, expected "${STATE_FORMAT}")`,
-    );
-  }
-  if (value.version !== STATE_VERSION) {
-    throw new StateFormatError(
-      `unsupported model state version ${JSON.stringify(value.version)} (this trace-ts reads version ${STATE_VERSION})`,
-    );
-  }
-  const parameters = value.parameters;
-  if (!isPlainObject(parameters)) throw new StateFormatError("the state's parameters must be an object");
-  for (const [name, entry] of Object.entries(parameters)) {
-    if (
-      !isPlainObject(entry) ||
-      (entry.kind !== "code" && entry.kind !== "value") ||
-      !Object.hasOwn(entry, "value")
-    ) {
-      throw new StateFormatError(`parameter ${name} must be { "kind": "code" | "value", "value": … }`);
-    }
-  }
-  return value as unknown as ModelState;
-}
-
 /** Why a value is not plain JSON data, or undefined when it is. */
 export function jsonProblem(value: unknown, depth = 0): string | undefined {
   if (depth > 200) return "data nested too deeply";
@@ -170,15 +133,7 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
     }
     return undefined;
   }
-  return describe(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "non-plain object"}`;
-  return `a ${typeof value}`;
+  return describeStateValue(value);
 }
 
 function className(model: object): string {

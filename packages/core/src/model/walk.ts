@@ -26,9 +26,15 @@ export function joinPath(prefix: string, segment: string): string {
 /**
  * A model's trainable parameters in a stable order, each once (under the first name it is reached
  * by): for each own enumerable field in declaration order — a trainable `ParameterNode`, a trainable
- * bundled function, a nested model, or an array, Map or plain object of these — then the code of
- * each trainable `@bundle` method (base class first, in declaration order). Objects of other
- * classes are not searched.
+ * bundled function, a nested model, or an array, Map or plain object of these (arrays and Maps
+ * include their subclasses `ParameterList` and `ParameterMap`) — then the code of each trainable
+ * `@bundle` instance method (base class first, in declaration order; static methods belong to the
+ * class, not to an instance, and are not listed). Objects of other classes are not searched.
+ *
+ * Map keys are searched too: a key that is an object or a function (a trainable node, a model, a
+ * bundled function, a container) has no string to be named by, so it is named by its position,
+ * `tools.#key0` for the first entry's key (the entry's value is `tools["#0"]` when its key is not a
+ * string or number).
  *
  * A trainable value made without a `name` (`node("…", { trainable: true })`) is named after the
  * field that holds it the first time it is listed: the field `systemPrompt` gives the name
@@ -38,6 +44,11 @@ export function joinPath(prefix: string, segment: string): string {
  * name, so they are unaffected.
  */
 export function namedParametersOf(root: object): NamedParameter[] {
+  return walk({ model: root });
+}
+
+/** Walks a model (its fields and bundled methods) or any value. */
+function walk(root: { readonly model: object } | { readonly value: unknown }): NamedParameter[] {
   const out: NamedParameter[] = [];
   const seenParams = new Set<ParameterNode>();
   const seenObjects = new Set<object>();
@@ -55,7 +66,7 @@ export function namedParametersOf(root: object): NamedParameter[] {
 
   const visitValue = (value: unknown, path: string, field: string): void => {
     if (value instanceof ParameterNode) {
-      if (value.trainable && !seenParams.has(value)) value._nameAfter(field);
+      if (value.trainable && !seenParams.has(value) && field !== "") value._nameAfter(field);
       emit(path, value, value.info.code === true ? "code" : "value");
       return;
     }
@@ -77,6 +88,9 @@ export function namedParametersOf(root: object): NamedParameter[] {
       seenObjects.add(value);
       let i = 0;
       for (const [key, item] of value) {
+        // a key that is an object or function may hold parameters too: named by its position
+        if ((typeof key === "object" && key !== null) || typeof key === "function")
+          visitValue(key, joinPath(path, `#key${i}`), field);
         const segment = typeof key === "string" || typeof key === "number" ? String(key) : `#${i}`;
         visitValue(item, joinPath(path, segment), typeof key === "string" ? key : field);
         i++;
@@ -106,8 +120,20 @@ export function namedParametersOf(root: object): NamedParameter[] {
     }
   };
 
-  visitObject(root, "", true);
+  if ("model" in root) visitObject(root.model, "", true);
+  else visitValue(root.value, "", "");
   return out;
+}
+
+/**
+ * The trainable parameters held by any value, as `namedParametersOf` finds them in a model's
+ * field: a `ParameterNode`, a bundled function, a model, or an array, Map (keys included) or plain
+ * object of these, nested to any depth. Names are paths from the value (`0`, `0.prompt`,
+ * `retriever.prompt`, `#key0`); a bare parameter or function is named `""`. Used by the parameter
+ * containers (`ParameterList`, `ParameterMap`).
+ */
+export function namedParametersIn(value: unknown): NamedParameter[] {
+  return walk({ value });
 }
 
 /** Whether a value is a plain object (`{}` or `Object.create(null)`). */

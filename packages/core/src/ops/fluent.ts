@@ -9,10 +9,18 @@
 import { type BackwardOptions, backward } from "../backward/backward.js";
 import type { Feedback, FeedbackRecord } from "../graph/feedback-types.js";
 import { type MaybeNode, type MessageNode, Node } from "../graph/node.js";
+import { type ToData, unwrapNodes } from "../graph/unwrap.js";
 import * as arith from "./arithmetic.js";
+import * as bits from "./bitwise.js";
 import * as coll from "./collection.js";
 import * as cmp from "./comparison.js";
+import * as construct from "./construct.js";
+import * as edit from "./edit.js";
+import type { ItemsOf } from "./items.js";
+import * as iterate from "./items.js";
 import * as logic from "./logic.js";
+import * as member from "./membership.js";
+import type { MethodName } from "./misc.js";
 import * as misc from "./misc.js";
 import * as str from "./string.js";
 
@@ -37,11 +45,45 @@ declare module "../graph/node.js" {
     divide(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
     /** `ops.mod(this, y)`. */
     mod(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.floorDivide(this, y)`: Python's `//`. */
+    floorDivide(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.floorMod(this, y)`: Python's `%` (sign of `y`). */
+    floorMod(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.divmod(this, y)`: `[floorDivide, floorMod]`. */
+    divmod(this: Node<number>, y: MaybeNode<number>): MessageNode<[number, number]>;
+    /** `ops.power(this, y)`. */
+    power(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
     /** `ops.neg(this)`. */
     neg(this: Node<number>): MessageNode<number>;
-    /** `ops.eq(this, y)`: strict equality. */
+    /** `ops.pos(this)`: unary plus. */
+    pos(): MessageNode<number>;
+    /** `ops.abs(this)`. */
+    abs(this: Node<number>): MessageNode<number>;
+    /** `ops.trunc(this)`: rounded toward zero. */
+    trunc(this: Node<number>): MessageNode<number>;
+    /** `ops.lshift(this, y)`: `<<` (32-bit for numbers, exact for bigints). */
+    lshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    lshift(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
+    /** `ops.rshift(this, y)`: sign-propagating `>>`. */
+    rshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    rshift(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
+    /** `ops.urshift(this, y)`: zero-filling `>>>` (numbers only). */
+    urshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.bitAnd(this, y)`: `&`. */
+    bitAnd(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    bitAnd(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
+    /** `ops.bitOr(this, y)`: `|`. */
+    bitOr(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    bitOr(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
+    /** `ops.bitXor(this, y)`: `^`. */
+    bitXor(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    bitXor(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
+    /** `ops.bitNot(this)`: `~`. */
+    bitNot(this: Node<number>): MessageNode<number>;
+    bitNot(this: Node<bigint>): MessageNode<bigint>;
+    /** `ops.eq(this, y)`: Python's `==`, comparing arrays, plain objects, Maps, Sets and Dates by content. */
     eq(y: MaybeNode<unknown>): MessageNode<boolean>;
-    /** `ops.neq(this, y)`: strict inequality. */
+    /** `ops.neq(this, y)`: Python's `!=`, the negation of `eq` (by content). */
     neq(y: MaybeNode<unknown>): MessageNode<boolean>;
     /** `ops.lt(this, y)`. */
     lt(this: Node<number | string>, y: MaybeNode<number | string>): MessageNode<boolean>;
@@ -59,6 +101,28 @@ declare module "../graph/node.js" {
     getAttr<K extends keyof T & string>(name: MaybeNode<K>): MessageNode<T[K]>;
     /** `ops.len(this)`: length of a string or array, size of a Map or Set, key count of an object. */
     len(): MessageNode<number>;
+    /** `ops.contains(this, item)`: Python's `item in this`. */
+    contains(item: MaybeNode<unknown>): MessageNode<boolean>;
+    /** `ops.pop(this, key?)`: the item `pop` would remove (this node's value is unchanged). */
+    pop<E>(this: Node<readonly E[]>, key?: MaybeNode<number | null>): MessageNode<E>;
+    pop<K, V>(this: Node<ReadonlyMap<K, V>>, key: MaybeNode<K>): MessageNode<V>;
+    pop<K extends keyof T>(key: MaybeNode<K>): MessageNode<T[K]>;
+    /** `ops.extend(this, items)`: a copy with the items appended. */
+    extend<E, U>(this: Node<readonly E[]>, items: MaybeNode<Iterable<U>>): MessageNode<(E | U)[]>;
+    /** `ops.insert(this, index, item)`: a copy with `item` inserted before `index`. */
+    insert<E>(this: Node<readonly E[]>, index: MaybeNode<number>, item: MaybeNode<E>): MessageNode<E[]>;
+    /** `ops.remove(this, item)`: a copy without the first element equal to `item`. */
+    remove<E>(this: Node<readonly E[]>, item: MaybeNode<E>): MessageNode<E[]>;
+    /** `ops.update(this, other)`: a copy of this object or Map with `other`'s entries added. */
+    update<K, V>(
+      this: Node<ReadonlyMap<K, V>>,
+      other: MaybeNode<ReadonlyMap<K, V> | readonly (readonly [K, V])[] | Readonly<Record<string, V>>>,
+    ): MessageNode<Map<K, V>>;
+    update<U extends object>(this: Node<T & object>, other: MaybeNode<U>): MessageNode<T & U>;
+    /** `ops.toList(this)`: Python's `list(this)` (characters, members, `[key, value]` entries, items). */
+    toList(this: Node<string>): MessageNode<string[]>;
+    toList<K, V>(this: Node<ReadonlyMap<K, V>>): MessageNode<[K, V][]>;
+    toList<E>(this: Node<Iterable<E>>): MessageNode<E[]>;
     /** `ops.concat(this, y)`: string concatenation. */
     concat(this: Node<string>, y: MaybeNode<unknown>): MessageNode<string>;
     /** `ops.split(this, separator)`. */
@@ -77,11 +141,45 @@ declare module "../graph/node.js" {
     lower(this: Node<string>): MessageNode<string>;
     /** `ops.upper(this)`. */
     upper(this: Node<string>): MessageNode<string>;
-    /** `ops.call(this, ...args)`: calls the function this node holds. */
+    /** `ops.strip(this, chars?)`: without leading and trailing `chars` (whitespace by default). */
+    strip(this: Node<string>, chars?: MaybeNode<string | null>): MessageNode<string>;
+    /** `ops.lstrip(this, chars?)`. */
+    lstrip(this: Node<string>, chars?: MaybeNode<string | null>): MessageNode<string>;
+    /** `ops.rstrip(this, chars?)`. */
+    rstrip(this: Node<string>, chars?: MaybeNode<string | null>): MessageNode<string>;
+    /** `ops.title(this)`: Python's `str.title()`. */
+    title(this: Node<string>): MessageNode<string>;
+    /** `ops.capitalize(this)`: Python's `str.capitalize()`. */
+    capitalize(this: Node<string>): MessageNode<string>;
+    /** `ops.swapCase(this)`: Python's `str.swapcase()`. */
+    swapCase(this: Node<string>): MessageNode<string>;
+    /** `ops.charCode(this)`: Python's `ord`. */
+    charCode(this: Node<string>): MessageNode<number>;
+    /**
+     * Calls what this node holds. A node holding a function calls it: `ops.call(this, ...args)`.
+     * A node holding an object calls its method `name`: `ops.callMethod(this, name, ...args)`
+     * (Python Trace's `node.call("method", …)`); the object is then a direct input.
+     */
     call<A extends unknown[], R>(
       this: Node<(...args: A) => R>,
       ...args: { [I in keyof A]: MaybeNode<A[I]> }
     ): MessageNode<R>;
+    call<S, K extends MethodName<S>>(
+      this: Node<S>,
+      name: K,
+      ...args: S[K] extends (...a: infer A) => unknown ? { [I in keyof A]: MaybeNode<A[I]> } : never
+    ): MessageNode<S[K] extends (...a: never[]) => infer R ? R : never>;
+    /**
+     * `ops.items(this)`: iterates the value as traced item nodes (`for (const x of list.items())`);
+     * Maps and objects give `[keyNode, valueNode]` pairs. `Node` itself is not iterable.
+     */
+    items<S>(this: Node<S>): IterableIterator<ItemsOf<S>>;
+    /**
+     * A new root node with this node's value, cut off from the graph (no parents, not trainable).
+     * Nodes inside the value are replaced by their values (the containers holding them are
+     * copied); otherwise the value is shared, not copied — `ops.clone(x)` makes a traced deep copy.
+     */
+    detach<S>(this: Node<S>): Node<ToData<S>>;
     /** `ops.clone(this)`: a deep copy as a new node. */
     clone(): MessageNode<T>;
   }
@@ -107,8 +205,50 @@ const methods = {
   mod(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
     return arith.mod(this, y);
   },
+  floorDivide(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return arith.floorDivide(this, y);
+  },
+  floorMod(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return arith.floorMod(this, y);
+  },
+  divmod(this: Node<number>, y: MaybeNode<number>): MessageNode<[number, number]> {
+    return arith.divmod(this, y);
+  },
+  power(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return arith.power(this, y);
+  },
   neg(this: Node<number>): MessageNode<number> {
     return arith.neg(this);
+  },
+  pos(this: Node): MessageNode<number> {
+    return arith.pos(this);
+  },
+  abs(this: Node<number>): MessageNode<number> {
+    return arith.abs(this);
+  },
+  trunc(this: Node<number>): MessageNode<number> {
+    return arith.trunc(this);
+  },
+  lshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return bits.lshift(this, y);
+  },
+  rshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return bits.rshift(this, y);
+  },
+  urshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return bits.urshift(this, y);
+  },
+  bitAnd(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return bits.bitAnd(this, y);
+  },
+  bitOr(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return bits.bitOr(this, y);
+  },
+  bitXor(this: Node<number>, y: MaybeNode<number>): MessageNode<number> {
+    return bits.bitXor(this, y);
+  },
+  bitNot(this: Node<number>): MessageNode<number> {
+    return bits.bitNot(this);
   },
   eq(this: Node, y: MaybeNode<unknown>): MessageNode<boolean> {
     return cmp.eq(this, y);
@@ -140,6 +280,31 @@ const methods = {
   len(this: Node): MessageNode<number> {
     return coll.len(this);
   },
+  contains(this: Node, item: MaybeNode<unknown>): MessageNode<boolean> {
+    return member.contains(this, item);
+  },
+  pop(this: Node<readonly unknown[]>, key?: MaybeNode<number | null>): MessageNode<unknown> {
+    return edit.pop(this, key);
+  },
+  extend(this: Node<readonly unknown[]>, items: MaybeNode<Iterable<unknown>>): MessageNode<unknown[]> {
+    return edit.extend(this, items);
+  },
+  insert(
+    this: Node<readonly unknown[]>,
+    index: MaybeNode<number>,
+    item: MaybeNode<unknown>,
+  ): MessageNode<unknown[]> {
+    return edit.insert(this, index, item);
+  },
+  remove(this: Node<readonly unknown[]>, item: MaybeNode<unknown>): MessageNode<unknown[]> {
+    return edit.remove(this, item);
+  },
+  update(this: Node<object>, other: MaybeNode<object>): MessageNode<object> {
+    return edit.update(this, other);
+  },
+  toList(this: Node): MessageNode<unknown[]> {
+    return construct.toList(this);
+  },
   concat(this: Node<string>, y: MaybeNode<unknown>): MessageNode<string> {
     return str.concat(this, y);
   },
@@ -165,11 +330,43 @@ const methods = {
   upper(this: Node<string>): MessageNode<string> {
     return str.upper(this);
   },
-  call<A extends unknown[], R>(
-    this: Node<(...args: A) => R>,
-    ...args: { [I in keyof A]: MaybeNode<A[I]> }
-  ): MessageNode<R> {
-    return misc.call(this, ...args);
+  strip(this: Node<string>, chars?: MaybeNode<string | null>): MessageNode<string> {
+    return str.strip(this, chars);
+  },
+  lstrip(this: Node<string>, chars?: MaybeNode<string | null>): MessageNode<string> {
+    return str.lstrip(this, chars);
+  },
+  rstrip(this: Node<string>, chars?: MaybeNode<string | null>): MessageNode<string> {
+    return str.rstrip(this, chars);
+  },
+  title(this: Node<string>): MessageNode<string> {
+    return str.title(this);
+  },
+  capitalize(this: Node<string>): MessageNode<string> {
+    return str.capitalize(this);
+  },
+  swapCase(this: Node<string>): MessageNode<string> {
+    return str.swapCase(this);
+  },
+  charCode(this: Node<string>): MessageNode<number> {
+    return str.charCode(this);
+  },
+  call(this: Node, ...args: unknown[]): MessageNode<unknown> {
+    if (typeof this._data === "function")
+      return misc.call(this as Node<(...a: unknown[]) => unknown>, ...args);
+    const [name, ...rest] = args;
+    return (misc.callMethod as (obj: unknown, name: unknown, ...a: unknown[]) => MessageNode<unknown>)(
+      this,
+      name,
+      ...rest,
+    );
+  },
+  items<T>(this: Node<T>): IterableIterator<ItemsOf<T>> {
+    return iterate.items(this);
+  },
+  detach<T>(this: Node<T>): Node<ToData<T>> {
+    const base = this.name.slice(0, this.name.lastIndexOf(":"));
+    return new Node(unwrapNodes(this._data) as ToData<T>, { name: base, description: this.description });
   },
   clone<T>(this: Node<T>): MessageNode<T> {
     return misc.clone(this);

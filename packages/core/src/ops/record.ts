@@ -2,7 +2,8 @@ import { ExecutionError } from "../errors/execution-error.js";
 import { findStopError } from "../errors/stop-error.js";
 import { currentTraceState } from "../graph/context.js";
 import type { NameScope } from "../graph/naming.js";
-import { ExceptionNode, MessageNode, Node, type Unwrap } from "../graph/node.js";
+import { ExceptionNode, MessageNode, Node } from "../graph/node.js";
+import { FoundNodes, holdsNodes, type ToData, unwrapNodes } from "../graph/unwrap.js";
 
 /** Name and one-line description of an operation, shown to optimizers as documentation. */
 export interface OpSpec {
@@ -12,8 +13,8 @@ export interface OpSpec {
   readonly description: string;
 }
 
-/** The plain values behind a record of inputs that may be nodes. */
-export type InputValues<I> = { [K in keyof I]: Unwrap<I[K]> };
+/** The plain values behind a record of inputs that may be nodes (or containers holding nodes). */
+export type InputValues<I> = { [K in keyof I]: ToData<I[K]> };
 
 /** What `collectInputs` returns. */
 export interface CollectedInputs<I> {
@@ -29,6 +30,12 @@ export interface CollectedInputs<I> {
  * Reads each input's value and, while tracing, wraps each non-node input in a constant node.
  * Shared by `recordOp` and operations that compute asynchronously (`callLLM`, async bundles).
  * Reading an input node's data counts as a declared read for bundle dependency tracking.
+ *
+ * Nodes inside an input (an array, plain object, Map or Set holding nodes, at any depth, also
+ * inside a node's value) are unwrapped: the operation sees their values (containers are copied
+ * for that, never changed), and each node found becomes one more input, named after where it was
+ * (`list[0]`, `messages[1].content`), so feedback reaches it. An input without nodes inside is
+ * passed as it is.
  */
 export function collectInputs<I extends Record<string, unknown>>(inputs: I): CollectedInputs<I> {
   const state = currentTraceState();
@@ -37,18 +44,38 @@ export function collectInputs<I extends Record<string, unknown>>(inputs: I): Col
   const nameScope = state.names;
   const values: Record<string, unknown> = {};
   const nodes: Record<string, Node> = {};
+  let found: FoundNodes | undefined;
+  let foundIn: string[] | undefined;
   for (const k in inputs) {
     const x = inputs[k];
+    let value: unknown;
     if (x instanceof Node) {
       if (observer !== undefined) observer.onRead(x);
-      values[k] = x._data;
+      value = x._data;
       if (tracing) nodes[k] = x;
-    } else {
-      values[k] = x;
-      if (tracing) nodes[k] = new Node(x, { nameScope });
+    } else value = x;
+    if (typeof value === "object" && value !== null && holdsNodes(value)) {
+      found ??= new FoundNodes();
+      const before = found.list.length;
+      value = unwrapNodes(value, found, observer && ((n) => observer.onRead(n)));
+      foundIn ??= [];
+      for (let i = before; i < found.list.length; i++) foundIn.push(k);
     }
+    values[k] = value;
+    if (tracing && !(x instanceof Node)) nodes[k] = new Node(value, { nameScope });
   }
+  if (tracing && found !== undefined) addFoundInputs(nodes, found, foundIn!);
   return { values: values as InputValues<I>, nodes, nameScope };
+}
+
+/** Adds the nodes found inside inputs as inputs named `<input><path>`, skipping direct inputs. */
+function addFoundInputs(nodes: Record<string, Node>, found: FoundNodes, foundIn: readonly string[]): void {
+  const direct = new Set(Object.values(nodes));
+  found.list.forEach(({ node, path }, i) => {
+    if (direct.has(node)) return;
+    direct.add(node);
+    nodes[`${foundIn[i]}${path}`] = node;
+  });
 }
 
 /**

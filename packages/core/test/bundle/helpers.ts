@@ -1,4 +1,24 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "@jest/globals";
 import { type ExceptionNode, ExecutionError } from "@trace-ts/core";
+
+/**
+ * Returns a maker of temporary directories (`<tmp>/<prefix>XXXXXX`) that are removed after each
+ * test of the calling file. Call it once at the top of a test file.
+ */
+export function tempDirsRemovedAfterEach(): (prefix: string) => string {
+  const made: string[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return (prefix) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+}
 
 /** The ExceptionNode of the ExecutionError `fn` throws (fails the test when it does not throw one). */
 export function exceptionOf(fn: () => unknown): ExceptionNode {

@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import {
   asModel,
   bundle,
@@ -19,17 +18,9 @@ import {
   StateValueError,
   traced,
 } from "@trace-ts/core";
+import { tempDirsRemovedAfterEach } from "./helpers.js";
 
-/** Temporary directories of this file's tests, removed after each test. */
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
+const tempDir = tempDirsRemovedAfterEach();
 
 class Client {
   calls = 0;
