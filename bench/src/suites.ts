@@ -8,4 +8,5 @@ export const suites: Record<string, () => Promise<void>> = {
   bundle: async () => (await import("./bundle.js")).runBundleBench(),
   optoprime: async () => (await import("./optoprime.js")).runOptoPrimeBench(),
   parsers: async () => (await import("./parsers.js")).runParsersBench(),
+  strip: async () => (await import("./strip.js")).runStripBench(),
 };

@@ -4,7 +4,6 @@ import {
   createOptimizer,
   ExceptionNode,
   ExecutionError,
-  formatChanges,
   type LanguageModel,
   type MessageNode,
   registerLanguageModel,
@@ -12,7 +11,7 @@ import {
   traced,
 } from "@trace-ts/core";
 import { registerOptoPrime } from "@trace-ts/optoprime";
-import { ModelUnavailableError, stopReasonOfCode } from "@trace-ts/trainer";
+import { logStepReport } from "../step-report.js";
 import { GreetingAgent } from "./agent.js";
 import { isCorrect, type Language, languageFeedback } from "./feedback.js";
 
@@ -101,15 +100,7 @@ export async function trainGreetingAgent(options: TrainGreetingOptions): Promise
     for (const r of results) optimizer.backward(r.output, r.feedback);
     const report = await optimizer.step();
     reports.push(report);
-    // the optimizer's model could not be used (its error is reported, not thrown): stop here
-    if (stopReasonOfCode(report.errorCode) === "outage")
-      throw new ModelUnavailableError("optimizer", 1, report.error ?? String(report.errorCode));
-    if (report.error) log(`step ${report.step}: nothing applied (${report.error})`);
-    else if (report.applied.length === 0) log(`step ${report.step}: no change suggested`);
-    else
-      log(
-        `step ${report.step}: changed ${report.applied.length} parameter(s)\n${formatChanges(report.applied)}`,
-      );
+    logStepReport(report, log);
   }
 
   log("\n=== final greetings");

@@ -30,6 +30,8 @@ import {
   validateOptions,
 } from "@trace-ts/core/provider";
 import { type ErrorContext, toLLMError } from "./errors.js";
+import { anthropicConversation } from "./messages.js";
+import { anthropicToolFields, toolCallsOfContent } from "./tools.js";
 
 /** Default per-call timeout: 2 minutes. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -100,8 +102,8 @@ const SCHEMA = {
  * const model = withDefaults(new AnthropicMessagesModel("claude-sonnet-4-6"));
  */
 export class AnthropicMessagesModel implements LanguageModel {
-  /** Always `v1`. */
-  readonly specificationVersion = "v1" as const;
+  /** `v2`: understands tools (definitions, calls, results) and image parts. */
+  readonly specificationVersion = "v2" as const;
   /** `anthropic`, or the name given in the options. */
   readonly provider: string;
   /** The model id sent to the API. */
@@ -219,24 +221,24 @@ export class AnthropicMessagesModel implements LanguageModel {
    * The messages-API request body for a request, and the text prefilled into the assistant turn
    * (to re-attach to the answer). Exposed for inspection and tests.
    * @param request the trace-ts request
+   * @param allowPrefill whether JSON mode may prefill `{` into the assistant turn; defaults to the
+   *   `jsonPrefill` option, turned off for good once the API has rejected a prefill
    */
   buildRequest(
     request: GenerateRequest,
     allowPrefill: boolean = this.#prefill && !this.#prefillRejected,
-  ): { body: MessageCreateParamsNonStreaming; prefill: string } {
+  ): {
+    /** The messages-API request body (non-streaming), ready for `messages.create`. */
+    body: MessageCreateParamsNonStreaming;
+    /** The text prefilled into a trailing assistant turn (`{` in JSON mode), or `""` for none. */
+    prefill: string;
+  } {
     if (!Array.isArray(request?.messages) || request.messages.length === 0) {
       throw this.#invalid("the request has no messages");
     }
-    const system: string[] = [];
-    const turns: { role: "user" | "assistant"; content: string }[] = [];
-    for (const m of request.messages) {
-      if (m.role === "system") system.push(m.content);
-      else {
-        const last = turns.at(-1);
-        if (last && last.role === m.role) last.content = `${last.content}\n\n${m.content}`;
-        else turns.push({ role: m.role, content: m.content });
-      }
-    }
+    const refuse = (what: string): InvalidRequestError => this.#invalid(what);
+    const { system, turns } = anthropicConversation(request.messages, refuse);
+    const toolFields = anthropicToolFields(request.tools, request.toolChoice, refuse);
     if (turns.length === 0) {
       throw this.#invalid(
         "the request has only system messages; the messages API needs at least one user message",
@@ -248,6 +250,7 @@ export class AnthropicMessagesModel implements LanguageModel {
       model: this.modelId,
       max_tokens: request.maxTokens ?? this.#defaultMaxTokens,
       messages: [],
+      ...toolFields,
     };
     if (format?.type === "json_schema" && this.#structured) {
       body.output_config = { format: { type: "json_schema", schema: closeObjects(format.schema) } };
@@ -257,7 +260,8 @@ export class AnthropicMessagesModel implements LanguageModel {
           ? `${JSON_INSTRUCTION}\nThe object must conform to this JSON Schema (${format.name}):\n${JSON.stringify(format.schema)}`
           : JSON_INSTRUCTION,
       );
-      if (allowPrefill && turns.at(-1)?.role === "user") {
+      // a prefilled "{" would keep the model from calling a tool
+      if (allowPrefill && toolFields.tools === undefined && turns.at(-1)?.role === "user") {
         prefill = "{";
         turns.push({ role: "assistant", content: prefill });
       }
@@ -270,7 +274,8 @@ export class AnthropicMessagesModel implements LanguageModel {
 
   /**
    * Converts a messages-API response into a `GenerateResult` (text blocks joined; the prefill
-   * re-attached); throws `BadResponseError` for a body that is not a message.
+   * re-attached; `tool_use` blocks as `toolCalls` with `input` serialized to JSON text); throws
+   * `BadResponseError` for a body that is not a message.
    * @param message the response body
    * @param prefill text that was prefilled into the assistant turn
    */
@@ -287,8 +292,10 @@ export class AnthropicMessagesModel implements LanguageModel {
     let text = "";
     for (const block of message.content) if (block.type === "text") text += block.text;
     if (prefill !== "") text = reattachPrefill(prefill, text);
+    const toolCalls = toolCallsOfContent(message.content);
     return {
       text,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       usage: usageOf(message),
       finishReason: mapStopReason(message.stop_reason),
       model: typeof message.model === "string" && message.model !== "" ? message.model : this.modelId,

@@ -19,26 +19,12 @@ import {
   withDefaults,
 } from "@trace-ts/core";
 import type { LLMLogEvent } from "@trace-ts/core/llm";
-import {
-  anthropicMessageResponse,
-  type StubServer,
-  startStubServer,
-  stubErrorBody,
-} from "@trace-ts/core/testing";
+import { anthropicMessageResponse, stubErrorBody, stubServerForTests } from "@trace-ts/core/testing";
 
 const KEY = "sk-ant-test-not-real-0123456789";
-let stub: StubServer;
-
-beforeAll(async () => {
-  stub = await startStubServer(() => ({ json: anthropicMessageResponse("hello") }));
-});
-afterAll(async () => {
-  await stub.close();
-});
-beforeEach(() => {
-  stub.clear();
-  stub.setHandler(() => ({ json: anthropicMessageResponse("hello") }));
-});
+const stub = stubServerForTests({ beforeAll, afterAll, beforeEach }, () => ({
+  json: anthropicMessageResponse("hello"),
+}));
 
 const model = (options: ConstructorParameters<typeof AnthropicMessagesModel>[1] = {}) =>
   new AnthropicMessagesModel("claude-sonnet-4-6", { apiKey: KEY, baseURL: stub.url, ...options });

@@ -23,6 +23,7 @@ export {
   UndeclaredDependencyError,
 } from "./bundle/errors.js";
 export type { BundleOptions } from "./bundle/options.js";
+export { tool } from "./bundle/tool.js";
 export { traced } from "./bundle/traced.js";
 export type { BundledFunction, Traced, TracedMethod, TrainableBundledFunction } from "./bundle/types.js";
 export {
@@ -113,6 +114,7 @@ export { applyOp } from "./ops/apply.js";
 export { type CallLLMOptions, callLLM } from "./ops/call-llm.js";
 export { fmt } from "./ops/fmt.js";
 export { ops } from "./ops/index.js";
+export type { LLMTool } from "./ops/llm-tools.js";
 export {
   type ApprovalDecision,
   type ApprovalHook,

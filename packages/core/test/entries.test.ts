@@ -1,5 +1,6 @@
 /**
- * The package's entry points: the main entry stays small (at most 160 names; the rest lives behind
+ * The package's entry points: the main entry stays small (at most 165 names — raised from 160 for
+ * `tool` and `LLMTool`, the user-facing half of tool calling; the rest lives behind
  * subpaths), every subpath in package.json has a source entry, and each name is reachable from
  * exactly the entries it is meant for.
  */
@@ -9,7 +10,7 @@ import { describe, expect, test } from "@jest/globals";
 import { exportedNames } from "../../../scripts/count-exports.mjs";
 
 const src = (file: string) => fileURLToPath(new URL(`../src/${file}`, import.meta.url));
-const MAIN_LIMIT = 160;
+const MAIN_LIMIT = 165;
 
 describe("entry points of @trace-ts/core", () => {
   const main = exportedNames(src("index.ts"));
@@ -34,6 +35,9 @@ describe("entry points of @trace-ts/core", () => {
         "providerFailureToError",
         "registerSecret",
         "ProviderFactory",
+        "toolFieldsProblem",
+        "abortable",
+        "ToolDefinition",
       ]),
     );
     // optimizer authors: the kernel
@@ -51,7 +55,16 @@ describe("entry points of @trace-ts/core", () => {
       expect.arrayContaining(["responseCache", "enforceBudget", "rateLimit", "Budget"]),
     );
     // nothing users need daily is only behind a subpath
-    for (const name of ["node", "bundle", "model", "Optimizer", "callLLM", "createOptimizer", "withDefaults"])
+    for (const name of [
+      "node",
+      "bundle",
+      "model",
+      "Optimizer",
+      "callLLM",
+      "tool",
+      "createOptimizer",
+      "withDefaults",
+    ])
       expect(main).toContain(name);
   });
 

@@ -31,6 +31,8 @@ import type {
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import { type ErrorContext, toLLMError } from "./errors.js";
+import { openAIMessages } from "./messages.js";
+import { openAIToolFields, toolCallsOfMessage } from "./tools.js";
 
 /** Default per-call timeout: 2 minutes. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -104,8 +106,8 @@ export const JSON_MODE_INSTRUCTION = "Reply with a single valid JSON object and 
  * const local = new OpenAIChatModel("llama3.1", { baseURL: "http://localhost:11434/v1" });
  */
 export class OpenAIChatModel implements LanguageModel {
-  /** Always `v1`. */
-  readonly specificationVersion = "v1" as const;
+  /** `v2`: understands tools (definitions, calls, results) and image parts. */
+  readonly specificationVersion = "v2" as const;
   /** `openai`, `openai-compatible`, or the name given in the options. */
   readonly provider: string;
   /** The model id sent to the server. */
@@ -207,11 +209,17 @@ export class OpenAIChatModel implements LanguageModel {
         modelId: this.modelId,
       });
     }
-    const messages: ChatCompletionMessageParam[] = request.messages.map((m) => ({
-      role: m.role,
-      content: m.content,
-    }));
-    const body: ChatCompletionCreateParamsNonStreaming = { model: this.modelId, messages };
+    const refuse = (what: string): InvalidRequestError =>
+      new InvalidRequestError(`${this.provider}:${this.modelId}: ${what}`, {
+        provider: this.provider,
+        modelId: this.modelId,
+      });
+    const messages: ChatCompletionMessageParam[] = openAIMessages(request.messages, refuse);
+    const body: ChatCompletionCreateParamsNonStreaming = {
+      model: this.modelId,
+      messages,
+      ...openAIToolFields(request.tools, request.toolChoice, refuse),
+    };
     const format = request.responseFormat;
     if (format?.type === "json") {
       body.response_format = { type: "json_object" };
@@ -235,35 +243,45 @@ export class OpenAIChatModel implements LanguageModel {
   }
 
   /**
-   * Converts a chat-completions response into a `GenerateResult`; throws `BadResponseError` when
-   * it lacks a choice.
+   * Converts a chat-completions response into a `GenerateResult` (with the function tool calls
+   * of the message, if any); throws `BadResponseError` when it lacks a choice or a tool call lacks
+   * its function name.
    * @param completion the response body
    * @param request the request (to estimate usage if the server reports none)
    */
   parseResponse(completion: ChatCompletion, request: GenerateRequest): GenerateResult {
     const choice = Array.isArray(completion?.choices) ? completion.choices[0] : undefined;
     if (!choice || typeof choice.message !== "object" || choice.message === null) {
-      throw new BadResponseError(
-        redactProviderText(
-          `${this.provider}:${this.modelId}: the response has no choices (got ${formatValue(completion, 120)})`,
-          this.#secrets,
-        ),
-        { provider: this.provider, modelId: this.modelId },
-      );
+      throw this.#badResponse(`the response has no choices (got ${formatValue(completion, 120)})`);
     }
     const message = choice.message;
     const refusal =
       typeof message.refusal === "string" && message.refusal !== "" ? message.refusal : undefined;
     const text = typeof message.content === "string" ? message.content : (refusal ?? "");
-    const finishReason: FinishReason = refusal ? "content_filter" : mapFinishReason(choice.finish_reason);
+    const toolCalls = toolCallsOfMessage(message, (what) => this.#badResponse(what));
+    let finishReason: FinishReason = refusal ? "content_filter" : mapFinishReason(choice.finish_reason);
+    // some compatible servers report "stop" for an answer that calls tools
+    if (toolCalls.length > 0 && finishReason === "stop") finishReason = "tool_calls";
     return {
       text,
-      usage: this.#usage(completion, request, text),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      // without reported usage the estimate counts the tool calls the model wrote too
+      usage: this.#usage(completion, request, text + toolCalls.map((c) => c.name + c.arguments).join("")),
       finishReason,
       model:
         typeof completion.model === "string" && completion.model !== "" ? completion.model : this.modelId,
       raw: completion,
     };
+  }
+
+  #badResponse(what: string): BadResponseError {
+    return new BadResponseError(
+      redactProviderText(`${this.provider}:${this.modelId}: ${what}`, this.#secrets),
+      {
+        provider: this.provider,
+        modelId: this.modelId,
+      },
+    );
   }
 
   #usage(completion: ChatCompletion, request: GenerateRequest, text: string): TokenUsage {

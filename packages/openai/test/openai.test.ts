@@ -14,22 +14,13 @@ import {
   withDefaults,
 } from "@trace-ts/core";
 import type { LLMLogEvent } from "@trace-ts/core/llm";
-import { openAIChatResponse, type StubServer, startStubServer, stubErrorBody } from "@trace-ts/core/testing";
+import { openAIChatResponse, stubErrorBody, stubServerForTests } from "@trace-ts/core/testing";
 import { modelProviders, OpenAIChatModel, openai, openaiCompatible } from "@trace-ts/openai";
 
 const KEY = "sk-test-not-real-openai-0123456789";
-let stub: StubServer;
-
-beforeAll(async () => {
-  stub = await startStubServer(() => ({ json: openAIChatResponse("hello") }));
-});
-afterAll(async () => {
-  await stub.close();
-});
-beforeEach(() => {
-  stub.clear();
-  stub.setHandler(() => ({ json: openAIChatResponse("hello") }));
-});
+const stub = stubServerForTests({ beforeAll, afterAll, beforeEach }, () => ({
+  json: openAIChatResponse("hello"),
+}));
 
 const model = (options: ConstructorParameters<typeof OpenAIChatModel>[1] = {}) =>
   new OpenAIChatModel("gpt-4o-mini", {

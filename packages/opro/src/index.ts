@@ -29,6 +29,7 @@ export {
 export {
   DEFAULT_MAX_ANSWER_CHARS,
   type ParsedSolution,
+  type ParseMeter,
   type ParseSolutionOptions,
   parseSolution,
   readSolution,

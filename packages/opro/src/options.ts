@@ -125,16 +125,27 @@ export const DEFAULT_OPRO_OBJECTIVE =
 /** The option names and kinds `Opro` accepts (`Opro.optionSchema`). */
 export const OPRO_OPTION_SCHEMA = {
   ...MODEL_OPTIMIZER_OPTION_SCHEMA,
+  /** `scoreOf`: a function reading a score from one output's feedback. */
   scoreOf: "function",
+  /** `direction`: `"maximize"` or `"minimize"` (checked when the settings are resolved). */
   direction: "string",
+  /** `historySize`: an integer, at least 1 (default 50). */
   historySize: "integer",
+  /** `historyCharBudget`: an integer number of characters, at least 100 (default 12000). */
   historyCharBudget: "integer",
+  /** `historyTokenBudget`: an integer number of estimated tokens, at least 25. */
   historyTokenBudget: "integer",
+  /** `candidates`: an integer, at least 1 (default 8). */
   candidates: "integer",
+  /** `candidateTemperature`: a number, at least 0 (default 1.0). */
   candidateTemperature: "number",
+  /** `score`: a function scoring one candidate of a scored `step()`. */
   score: "function",
+  /** `exemplars`: an array of `{ input, output }` objects. */
   exemplars: "object",
+  /** `exemplarsFromFeedback`: a boolean (default false). */
   exemplarsFromFeedback: "boolean",
+  /** `exemplarCharBudget`: an integer number of characters, at least 100 (default 3000). */
   exemplarCharBudget: "integer",
 } as const satisfies OptionSchema;
 

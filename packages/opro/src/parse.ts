@@ -27,8 +27,16 @@ export interface ParseSolutionOptions {
 
 /** What `readSolution` found: the solution, or why there is none. */
 export type SolutionReading =
-  | ({ readonly ok: true } & ParsedSolution)
-  | { readonly ok: false /** Why no solution could be read. */; readonly problem: string };
+  | ({
+      /** `true`: a solution was read; its values and reasoning follow. */
+      readonly ok: true;
+    } & ParsedSolution)
+  | {
+      /** `false`: no solution could be read; `problem` says why. */
+      readonly ok: false;
+      /** Why no solution could be read, phrased to be shown to the model when Opro re-asks. */
+      readonly problem: string;
+    };
 
 /** Default of `ParseSolutionOptions.maxChars`. */
 export const DEFAULT_MAX_ANSWER_CHARS = 1_000_000;

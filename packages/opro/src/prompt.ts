@@ -222,9 +222,13 @@ const WRITING_RULES: Partial<Record<ValueType, string>> = {
 
 /** What goes into an OPRO prompt. */
 export interface OproPromptInput {
+  /** The task, shown under "Task" (the optimizer's `objective`). */
   readonly objective: string;
+  /** The parameters to propose values for, listed with their type, description and constraint. */
   readonly variables: readonly ProblemEntry[];
+  /** The earlier solutions, already rendered in ascending order (`renderHistory`). */
   readonly history: RenderedHistory;
+  /** Whether higher (`maximize`) or lower (`minimize`) scores are better; the prompt says which. */
   readonly direction: Direction;
   /** Task examples, when any are shown. */
   readonly exemplars?: RenderedExemplars;

@@ -235,7 +235,12 @@ export class OptoPrime<S extends OptoPrimeSettings = OptoPrimeSettings> extends 
     prompt: RenderedPrompt,
     log: ModelCallLog,
     request: SuggestionRequest,
-  ): Promise<Proposal & { readonly details: OptoPrimeDetails }> {
+  ): Promise<
+    Proposal & {
+      /** How the conversation went (answers read, refusals, repairs, prompt size), always present. */
+      readonly details: OptoPrimeDetails;
+    }
+  > {
     const outcome = await this.ask<ReadAnswer>({
       messages: prompt.messages,
       purpose: request.purpose,

@@ -81,10 +81,15 @@ export const DEFAULT_PASS_THROUGH_OPS: readonly string[] = Object.freeze([
 /** The option names and kinds `TextGrad` accepts. */
 export const TEXTGRAD_OPTION_SCHEMA = {
   ...MODEL_OPTIMIZER_OPTION_SCHEMA,
+  /** `concurrency`: an integer, at least 1 (default 4). */
   concurrency: "integer",
+  /** `critiqueTokenBudget`: an integer number of estimated tokens, at least 1 (default 8,000). */
   critiqueTokenBudget: "integer",
+  /** `mergeOverTokens`: an integer number of estimated tokens, at least 1 (default: never merge). */
   mergeOverTokens: "integer",
+  /** `partial`: a boolean (default false). */
   partial: "boolean",
+  /** `passThroughOps`: an array of operation names (default `DEFAULT_PASS_THROUGH_OPS`). */
   passThroughOps: "object",
 } as const satisfies OptionSchema;
 

@@ -8,13 +8,19 @@ import { hasNameAt, skipSpace, stripFence } from "@trace-ts/core/optimizer";
 /** What `extractNewValue` found in an update answer. */
 export type ExtractedValue =
   | {
+      /** `true`: a value was read; it and the reasoning follow. */
       readonly ok: true;
       /** The text between the tags, without surrounding whitespace or a markdown fence. */
       readonly value: string;
       /** What the model wrote before the opening tag (its reasoning), trimmed. */
       readonly reasoning: string;
     }
-  | { readonly ok: false /** Why no value could be read. */; readonly problem: string };
+  | {
+      /** `false`: no value could be read; `problem` says why. */
+      readonly ok: false;
+      /** Why no value could be read (no complete `<new_value>` block, or an answer over `maxChars`). */
+      readonly problem: string;
+    };
 
 /** Options of `extractNewValue`. */
 export interface ExtractNewValueOptions {

@@ -39,9 +39,13 @@ export type TextGradDetails = {
    * merging calls actually made (only with `mergeOverTokens`, over the budget).
    */
   readonly plannedCalls: {
+    /** Gradient calls: one per edge that does not go through a pass-through operation. */
     readonly gradient: number;
+    /** Combining calls made to merge a node's gradients (0 unless `mergeOverTokens` is set). */
     readonly combine: number;
+    /** Update calls: one per parameter to update. */
     readonly update: number;
+    /** `gradient + combine + update`. */
     readonly total: number;
   };
   /** Edges whose gradient went through a pass-through operation without a call. */

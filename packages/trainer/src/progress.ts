@@ -8,7 +8,10 @@ import cliProgress from "cli-progress";
 /** Where and whether to draw. */
 export interface ProgressOptions {
   /** Stream to draw on (default `process.stderr`). Nothing is drawn unless `stream.isTTY`. */
-  readonly stream?: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  readonly stream?: NodeJS.WritableStream & {
+    /** Whether the stream is a terminal (as on `process.stderr`); the bar draws only when true. */
+    readonly isTTY?: boolean;
+  };
 }
 
 /** What the bar shows after each step. */

@@ -15,9 +15,9 @@ export function codeIsolationOf(parameter: object): IsolationLevel | undefined {
 }
 
 /**
- * The code of one bundled function, or of one bundled method on one instance: its code parameter
- * (trainable bundles only, created on first use), the code currently compiled from it, and the
- * last source that ran without error (for `rollback()`).
+ * @internal The code of one bundled function, or of one bundled method on one instance: its code
+ * parameter (trainable bundles only, created on first use), the code currently compiled from it,
+ * and the last source that ran without error (for `rollback()`).
  *
  * A changed parameter value is noticed on the next call (a string comparison per call); each
  * distinct source is compiled once.

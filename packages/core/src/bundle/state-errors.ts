@@ -1,7 +1,12 @@
 import { clause } from "../errors/clause.js";
 import { TraceError } from "../errors/trace-error.js";
 
-/** Options of a `StateFormatError`. */
+/**
+ * Options of a `StateFormatError`: the standard `ErrorOptions` (`cause`) plus `advice`. Shown
+ * inline in the constructor's documentation.
+ *
+ * @inline
+ */
 export interface StateFormatErrorOptions extends ErrorOptions {
   /**
    * What to do, as a sentence (default: pass the object returned by `state()`); the message

@@ -26,7 +26,7 @@ export {
   withTraceSlot,
   withTraceState,
 } from "../graph/context.js";
-export { keyStem, NameScope } from "../graph/naming.js";
+export { type BaseInfo, keyStem, NameScope } from "../graph/naming.js";
 export type { ExceptionInit, MessageInit, NodeInit, ParameterInit, Unwrap } from "../graph/node.js";
 export { ancestorsInTopologicalOrder } from "../graph/traverse.js";
 export {
@@ -43,8 +43,18 @@ export type { LoadStateOptions, ParameterState } from "../model/state.js";
 export { type NamedParameter, namedParametersIn } from "../model/walk.js";
 export type { Broadcast } from "../ops/apply.js";
 export { CALL_LLM_OP } from "../ops/call-llm.js";
+export type { Container } from "../ops/collection.js";
+export type { Ordered } from "../ops/comparison.js";
+export type { ListItem, Unwrapped } from "../ops/construct.js";
 export { sameValueZero, structurallyEqual } from "../ops/equality.js";
 export { InvalidOperandError, ItemNotFoundError } from "../ops/errors.js";
 export type { ItemsOf } from "../ops/items.js";
 export type { MethodName } from "../ops/misc.js";
-export { collectInputs, type InputValues, type OpSpec, recordOp } from "../ops/record.js";
+export {
+  type CollectedInputs,
+  collectInputs,
+  type InputValues,
+  type OpSpec,
+  recordOp,
+} from "../ops/record.js";
+export type { SetLike } from "../ops/sets.js";

@@ -5,14 +5,28 @@
  * `@trace-ts/core`.
  */
 
+export { type ToolOptions, tool } from "../bundle/tool.js";
 export {
   CACHE_KEY_VERSION,
   hashNormalized,
+  type NormalizedMessageExtras,
   type NormalizedRequest,
+  type NormalizedV2,
   normalizeRequest,
   requestCacheKey,
 } from "../llm/cache-key.js";
 export { type CallAbortSource, CallSignal, sdkBackstopTimeout } from "../llm/call-signal.js";
+export {
+  assistantToolCallMessage,
+  checkContract,
+  checkToolName,
+  requestNeedsV2,
+  TOOL_NAME_PATTERN,
+  textOfParts,
+  toolFieldsProblem,
+  toolResultMessage,
+  userMessage,
+} from "../llm/contract.js";
 export {
   AuthenticationError,
   BadResponseError,
@@ -112,16 +126,43 @@ export {
   estimateInputTokens,
   estimateMessageTokens,
   estimateTextTokens,
+  estimateToolTokens,
+  IMAGE_TOKENS_BOUND,
+  IMAGE_TOKENS_ESTIMATE,
+  ITEM_OVERHEAD_BOUND,
+  JSON_FORMAT_OVERHEAD_BOUND,
+  MESSAGE_OVERHEAD_BOUND,
+  REQUEST_OVERHEAD_BOUND,
+  TOOLS_OVERHEAD_BOUND,
   upperBoundInputTokens,
+  upperBoundMessageTokens,
   upperBoundTextTokens,
 } from "../llm/tokens.js";
 export type {
   ChatMessage,
   ChatRole,
+  ContentPart,
   FinishReason,
   GenerateRequest,
   GenerateResult,
+  ImagePart,
   LanguageModel,
+  LanguageModelSpecification,
   ResponseFormat,
+  TextPart,
   TokenUsage,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
 } from "../llm/types.js";
+export {
+  DEFAULT_MAX_STEPS,
+  type RecordedToolCall,
+  type UserPrompt,
+} from "../ops/call-llm.js";
+export type { LLMTool, ToolRunContext } from "../ops/llm-tools.js";
+export {
+  MAX_TOOL_ARGUMENTS_CHARS,
+  readToolArguments,
+  type ToolArgumentsReading,
+} from "../ops/tool-arguments.js";

@@ -17,6 +17,7 @@ export {
 } from "../di/registry.js";
 export { TraceError } from "../errors/trace-error.js";
 export { type CallAbortSource, CallSignal, sdkBackstopTimeout } from "../llm/call-signal.js";
+export { requestNeedsV2, TOOL_NAME_PATTERN, textOfParts, toolFieldsProblem } from "../llm/contract.js";
 export {
   AuthenticationError,
   BadResponseError,
@@ -43,16 +44,24 @@ export {
 } from "../llm/provider-failure.js";
 export { type ProviderSecretSources, providerSecrets, REDACTED, registerSecret } from "../llm/redact.js";
 export { type HeaderSource, parseRetryAfter } from "../llm/retry-after.js";
+export { abortable } from "../llm/sleep.js";
 export { estimateInputTokens, estimateTextTokens } from "../llm/tokens.js";
 export type {
   ChatMessage,
   ChatRole,
+  ContentPart,
   FinishReason,
   GenerateRequest,
   GenerateResult,
+  ImagePart,
   LanguageModel,
+  LanguageModelSpecification,
   ResponseFormat,
+  TextPart,
   TokenUsage,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
 } from "../llm/types.js";
 export { formatValue } from "../problem/format-value.js";
 export { type OptionKind, type OptionSchema, validateOptions } from "../util/options.js";

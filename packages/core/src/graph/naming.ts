@@ -37,7 +37,12 @@ export class NameScope {
   readonly #counters = new Map<string, number>();
 
   /** Allocates the next `{ name, key }` pair for a base name. */
-  allocate(base: string): { name: string; key: string } {
+  allocate(base: string): {
+    /** The node's name: the cleaned base and the index, `base:index` (e.g. `str:0`). */
+    name: string;
+    /** The node's key: the key stem and the index (e.g. `str0`), unique within this scope. */
+    key: string;
+  } {
     const info = baseInfo(base);
     const index = this.nextIndex(info);
     return { name: `${info.clean}:${index}`, key: `${info.stem}${index}` };

@@ -43,8 +43,20 @@ export interface LedgerTotals {
  * checked against.
  */
 export type LedgerReserveResult =
-  | { readonly ok: true; readonly reservation: LedgerReservation }
-  | { readonly ok: false; readonly limit: "tokens" | "cost"; readonly totals: LedgerTotals };
+  | {
+      /** The amount fit within both limits and is now reserved. */
+      readonly ok: true;
+      /** The recorded reservation; end it with `commit` or `release`. */
+      readonly reservation: LedgerReservation;
+    }
+  | {
+      /** The amount did not fit; nothing was recorded. */
+      readonly ok: false;
+      /** The limit the amount would break (`tokens` when both would be broken). */
+      readonly limit: "tokens" | "cost";
+      /** Spent and reserved totals the amount was checked against. */
+      readonly totals: LedgerTotals;
+    };
 
 /**
  * Where a budget keeps its books. Implement it to share one budget between processes: `reserve`

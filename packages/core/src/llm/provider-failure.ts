@@ -46,11 +46,30 @@ export interface ProviderErrorContext {
 
 /** A provider SDK's failure, classified by the provider. */
 export type ProviderFailure =
-  | { readonly kind: "aborted"; readonly error: unknown }
-  | { readonly kind: "timeout"; readonly error: unknown }
-  | { readonly kind: "connection"; readonly error: unknown; readonly detail: string }
   | {
+      /** The caller aborted the call (its `signal`); becomes a `CancelledError`. */
+      readonly kind: "aborted";
+      /** What the SDK threw; kept as the cause as it is (it carries the caller's abort reason). */
+      readonly error: unknown;
+    }
+  | {
+      /** The call's timeout elapsed before a complete response; becomes an `LLMTimeoutError`. */
+      readonly kind: "timeout";
+      /** What the SDK threw; kept as a redacted cause. */
+      readonly error: unknown;
+    }
+  | {
+      /** The connection could not be made or was dropped; becomes a retryable `ProviderError`. */
+      readonly kind: "connection";
+      /** What the SDK threw; kept as a redacted cause. */
+      readonly error: unknown;
+      /** Short reason put in the message, e.g. the socket error code (see `connectionDetail`). */
+      readonly detail: string;
+    }
+  | {
+      /** The server answered with an error; mapped by `status` (see `providerFailureToError`). */
       readonly kind: "http";
+      /** What the SDK threw; kept as a redacted cause. */
       readonly error: unknown;
       /** HTTP status, when a response arrived. */
       readonly status: number | undefined;
@@ -61,7 +80,15 @@ export type ProviderFailure =
       /** The provider's machine-readable error code, when it sent one. */
       readonly code?: string;
     }
-  | { readonly kind: "other"; readonly error: unknown };
+  | {
+      /**
+       * Anything else: a `SyntaxError` (body not JSON) becomes a `BadResponseError`, an
+       * `LLMError` passes through, the rest a non-retryable `ProviderError`.
+       */
+      readonly kind: "other";
+      /** What the SDK threw; kept as a redacted cause. */
+      readonly error: unknown;
+    };
 
 /**
  * The typed error for a classified provider failure. trace-ts errors pass through unchanged;

@@ -2,7 +2,10 @@
 
 /** Anything headers can be read from: a fetch `Headers`, or a plain record. */
 export type HeaderSource =
-  | { get(name: string): string | null | undefined }
+  | {
+      /** The value of header `name` (asked for in lower case), or null/undefined when absent. */
+      get(name: string): string | null | undefined;
+    }
   | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /**

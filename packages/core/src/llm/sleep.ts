@@ -40,23 +40,29 @@ export function sleep(
  *
  * @param promise the work to wait for
  * @param signal optional abort signal
+ * @param onAbort builds the rejection (default: a `CancelledError` carrying the abort reason; a
+ *   provider that tells a time limit from a cancellation passes `() => signal.reason`)
  */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort: () => unknown = () => cancelledFrom(signal),
+): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) {
     promise.catch(() => undefined);
-    return Promise.reject(cancelledFrom(signal));
+    return Promise.reject(onAbort());
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(cancelledFrom(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
+    const aborted = (): void => reject(onAbort());
+    signal.addEventListener("abort", aborted, { once: true });
     promise.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        signal.removeEventListener("abort", aborted);
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        signal.removeEventListener("abort", aborted);
         reject(error);
       },
     );

@@ -112,9 +112,11 @@ const MODEL_METHOD_NAMES = [
  * for typed methods, or use `asModel(obj)`.
  *
  * @example
+ * ```ts
  * @model
  * class Retriever { prompt = node("Find documents about", { trainable: true }); }
  * asModel(new Retriever()).state();
+ * ```
  */
 export function model<C extends abstract new (...args: never[]) => object>(
   value: C,

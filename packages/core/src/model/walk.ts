@@ -11,7 +11,10 @@ export interface NamedParameter {
   readonly parameter: ParameterNode;
   /** `code` for the source of a bundled function or method, `value` otherwise. */
   readonly kind: "code" | "value";
-  /** The code slot behind a code parameter. */
+  /**
+   * @internal The code slot behind a code parameter (its bundle definition and compiled code), for
+   * `exportSource()` and `clone()`.
+   */
   readonly slot?: CodeSlot;
 }
 

@@ -35,7 +35,11 @@ const DELETE = {
     "Returns a copy of container without key: an array loses the element at that index, an object the property, a Map the entry.",
 } as const;
 
-type Container = readonly unknown[] | ReadonlyMap<unknown, unknown> | Readonly<Record<PropertyKey, unknown>>;
+/** What `set` and `delete` copy and change: an array, a Map or an object (read-only types accepted). */
+export type Container =
+  | readonly unknown[]
+  | ReadonlyMap<unknown, unknown>
+  | Readonly<Record<PropertyKey, unknown>>;
 
 /** Element of an array, property of an object, or entry of a Map. */
 export function getItem<T, K extends keyof T>(container: MaybeNode<T>, key: MaybeNode<K>): MessageNode<T[K]>;

@@ -24,7 +24,8 @@ const IS_NOT = {
   description: "Returns x is not y: true when x and y are different values or objects (identity).",
 } as const;
 
-type Ordered = number | string | bigint;
+/** An operand of `lt`, `le`, `gt` and `ge`: a number, string or bigint, compared as JavaScript's `<` does. */
+export type Ordered = number | string | bigint;
 
 /** `x < y`. */
 export function lt(x: MaybeNode<Ordered>, y: MaybeNode<Ordered>): MessageNode<boolean> {

@@ -39,8 +39,11 @@ function numbered(items: readonly unknown[]): Record<string, unknown> {
   return inputs;
 }
 
-/** The plain values behind a tuple of inputs that may be nodes. */
-type Unwrapped<A extends readonly unknown[]> = { -readonly [I in keyof A]: Unwrap<A[I]> };
+/**
+ * The plain values behind a tuple of inputs that may be nodes: `Unwrapped<[Node<number>, string]>`
+ * is `[number, string]`; the value of the node `makeList(...items)` returns.
+ */
+export type Unwrapped<A extends readonly unknown[]> = { -readonly [I in keyof A]: Unwrap<A[I]> };
 
 /** Python's `[a, b, …]`: a new array of the given values; they are the inputs `items_0`, `items_1`, …. */
 export function makeList<A extends readonly unknown[]>(...items: A): MessageNode<Unwrapped<A>> {

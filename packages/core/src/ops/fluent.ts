@@ -34,8 +34,9 @@ declare module "../graph/node.js" {
 
     // ---- fluent operations (each records the same node as the `ops` function of that name) ----
 
-    /** `ops.add(this, y)`: sum of numbers or concatenation with a string. */
+    /** `ops.add(this, y)` on a number node: the sum of two numbers. */
     add(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.add(this, y)` on a string node: `y` appended as text (JavaScript `+`). */
     add(this: Node<string>, y: MaybeNode<unknown>): MessageNode<string>;
     /** `ops.subtract(this, y)`. */
     subtract(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
@@ -61,25 +62,31 @@ declare module "../graph/node.js" {
     abs(this: Node<number>): MessageNode<number>;
     /** `ops.trunc(this)`: rounded toward zero. */
     trunc(this: Node<number>): MessageNode<number>;
-    /** `ops.lshift(this, y)`: `<<` (32-bit for numbers, exact for bigints). */
+    /** `ops.lshift(this, y)` on a number node: `<<` of 32-bit integers. */
     lshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.lshift(this, y)` on a bigint node: `<<` of two bigints, exact. */
     lshift(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
-    /** `ops.rshift(this, y)`: sign-propagating `>>`. */
+    /** `ops.rshift(this, y)` on a number node: sign-propagating `>>` of 32-bit integers. */
     rshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.rshift(this, y)` on a bigint node: sign-propagating `>>` of two bigints, exact. */
     rshift(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
     /** `ops.urshift(this, y)`: zero-filling `>>>` (numbers only). */
     urshift(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
-    /** `ops.bitAnd(this, y)`: `&`. */
+    /** `ops.bitAnd(this, y)` on a number node: `&` of 32-bit integers. */
     bitAnd(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.bitAnd(this, y)` on a bigint node: `&` of two bigints, exact. */
     bitAnd(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
-    /** `ops.bitOr(this, y)`: `|`. */
+    /** `ops.bitOr(this, y)` on a number node: `|` of 32-bit integers. */
     bitOr(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.bitOr(this, y)` on a bigint node: `|` of two bigints, exact. */
     bitOr(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
-    /** `ops.bitXor(this, y)`: `^`. */
+    /** `ops.bitXor(this, y)` on a number node: `^` of 32-bit integers. */
     bitXor(this: Node<number>, y: MaybeNode<number>): MessageNode<number>;
+    /** `ops.bitXor(this, y)` on a bigint node: `^` of two bigints, exact. */
     bitXor(this: Node<bigint>, y: MaybeNode<bigint>): MessageNode<bigint>;
-    /** `ops.bitNot(this)`: `~`. */
+    /** `ops.bitNot(this)` on a number node: `~` of a 32-bit integer (`-x - 1`). */
     bitNot(this: Node<number>): MessageNode<number>;
+    /** `ops.bitNot(this)` on a bigint node: `~` of a bigint (`-x - 1`), exact. */
     bitNot(this: Node<bigint>): MessageNode<bigint>;
     /** `ops.eq(this, y)`: Python's `==`, comparing arrays, plain objects, Maps, Sets and Dates by content. */
     eq(y: MaybeNode<unknown>): MessageNode<boolean>;
@@ -103,9 +110,14 @@ declare module "../graph/node.js" {
     len(): MessageNode<number>;
     /** `ops.contains(this, item)`: Python's `item in this`. */
     contains(item: MaybeNode<unknown>): MessageNode<boolean>;
-    /** `ops.pop(this, key?)`: the item `pop` would remove (this node's value is unchanged). */
+    /**
+     * `ops.pop(this, key?)` on an array node: the element at index `key` (negative counts from the
+     * end; the last one by default) that `pop` would remove. This node's value is unchanged.
+     */
     pop<E>(this: Node<readonly E[]>, key?: MaybeNode<number | null>): MessageNode<E>;
+    /** `ops.pop(this, key)` on a Map node: the value under `key` (this node's value is unchanged). */
     pop<K, V>(this: Node<ReadonlyMap<K, V>>, key: MaybeNode<K>): MessageNode<V>;
+    /** `ops.pop(this, key)` on an object node: the property `key` (this node's value is unchanged). */
     pop<K extends keyof T>(key: MaybeNode<K>): MessageNode<T[K]>;
     /** `ops.extend(this, items)`: a copy with the items appended. */
     extend<E, U>(this: Node<readonly E[]>, items: MaybeNode<Iterable<U>>): MessageNode<(E | U)[]>;
@@ -113,15 +125,21 @@ declare module "../graph/node.js" {
     insert<E>(this: Node<readonly E[]>, index: MaybeNode<number>, item: MaybeNode<E>): MessageNode<E[]>;
     /** `ops.remove(this, item)`: a copy without the first element equal to `item`. */
     remove<E>(this: Node<readonly E[]>, item: MaybeNode<E>): MessageNode<E[]>;
-    /** `ops.update(this, other)`: a copy of this object or Map with `other`'s entries added. */
+    /**
+     * `ops.update(this, other)` on a Map node: a copy of the Map with the entries of `other` (a Map,
+     * `[key, value]` pairs or an object) added.
+     */
     update<K, V>(
       this: Node<ReadonlyMap<K, V>>,
       other: MaybeNode<ReadonlyMap<K, V> | readonly (readonly [K, V])[] | Readonly<Record<string, V>>>,
     ): MessageNode<Map<K, V>>;
+    /** `ops.update(this, other)` on an object node: a copy of the object with `other`'s properties added. */
     update<U extends object>(this: Node<T & object>, other: MaybeNode<U>): MessageNode<T & U>;
-    /** `ops.toList(this)`: Python's `list(this)` (characters, members, `[key, value]` entries, items). */
+    /** `ops.toList(this)` on a string node: Python's `list(s)`, the characters (by code point). */
     toList(this: Node<string>): MessageNode<string[]>;
+    /** `ops.toList(this)` on a Map node: the `[key, value]` entries, in order. */
     toList<K, V>(this: Node<ReadonlyMap<K, V>>): MessageNode<[K, V][]>;
+    /** `ops.toList(this)` on an array, Set or other iterable: its items, in order. */
     toList<E>(this: Node<Iterable<E>>): MessageNode<E[]>;
     /** `ops.concat(this, y)`: string concatenation. */
     concat(this: Node<string>, y: MaybeNode<unknown>): MessageNode<string>;
@@ -155,15 +173,15 @@ declare module "../graph/node.js" {
     swapCase(this: Node<string>): MessageNode<string>;
     /** `ops.charCode(this)`: Python's `ord`. */
     charCode(this: Node<string>): MessageNode<number>;
-    /**
-     * Calls what this node holds. A node holding a function calls it: `ops.call(this, ...args)`.
-     * A node holding an object calls its method `name`: `ops.callMethod(this, name, ...args)`
-     * (Python Trace's `node.call("method", …)`); the object is then a direct input.
-     */
+    /** Calls the function this node holds with `args`: `ops.call(this, ...args)`. */
     call<A extends unknown[], R>(
       this: Node<(...args: A) => R>,
       ...args: { [I in keyof A]: MaybeNode<A[I]> }
     ): MessageNode<R>;
+    /**
+     * Calls the method `name` of the object this node holds: `ops.callMethod(this, name, ...args)`
+     * (Python Trace's `node.call("method", …)`); the object is then a direct input.
+     */
     call<S, K extends MethodName<S>>(
       this: Node<S>,
       name: K,

@@ -35,7 +35,14 @@ export interface ProposedChange {
  * What an approval hook answers: `true` or `{ approved: true }` to let the change through, `false`
  * or `{ approved: false, reason }` to veto it (the reason goes into the report).
  */
-export type ApprovalDecision = boolean | { readonly approved: boolean; readonly reason?: string };
+export type ApprovalDecision =
+  | boolean
+  | {
+      /** true lets the change through, false vetoes it. */
+      readonly approved: boolean;
+      /** Why the change was vetoed, reported after `VETO_REASON_PREFIX`; ignored when approved. */
+      readonly reason?: string;
+    };
 
 /**
  * Decides whether one proposed change may be applied. It may be async (e.g. ask a person or a

@@ -5,8 +5,20 @@ import { stripFence } from "../text/scan.js";
 
 /** Result of turning a model's suggested value into a parameter value. */
 export type ConversionResult =
-  | { readonly ok: true; readonly value: unknown; readonly unchanged: boolean }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      /** The value converted and passed the parameter's validator. */
+      readonly ok: true;
+      /** The converted value, ready to assign to the parameter. */
+      readonly value: unknown;
+      /** The value equals the parameter's current one (`sameValue`): applying it changes nothing. */
+      readonly unchanged: boolean;
+    }
+  | {
+      /** The value could not be converted, or the validator refused it. */
+      readonly ok: false;
+      /** Why, in words meant for the model (e.g. `expected a finite number, got "abc"`). */
+      readonly reason: string;
+    };
 
 /**
  * Converts a value as a model wrote it into a value for `parameter`, following the type of the

@@ -136,7 +136,15 @@ export interface OptimizerRegistration<O> {
  * @param name the registration name (lower case, e.g. `optoprime`)
  * @param build builds the optimizer for parameters and options
  */
-export function optimizerRegistration<O extends { readonly container?: DependencyContainer | undefined }>(
+export function optimizerRegistration<
+  O extends {
+    /**
+     * Container the optimizer takes its default language model from; when absent, the factory
+     * fills in the container it is called with.
+     */
+    readonly container?: DependencyContainer | undefined;
+  },
+>(
   name: string,
   build: (parameters: readonly ParameterNode[], options: O) => Optimizer,
 ): OptimizerRegistration<O> {

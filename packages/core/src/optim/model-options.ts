@@ -60,14 +60,23 @@ export interface ModelOptimizerSettings {
 /** The option names and kinds of `ModelOptimizerOptions`; optimizers spread it into their schema. */
 export const MODEL_OPTIMIZER_OPTION_SCHEMA = {
   ...OPTIMIZER_OPTION_SCHEMA,
+  /** `model`: a `LanguageModel` object. */
   model: "object",
+  /** `container`: a tsyringe `DependencyContainer`. */
   container: "object",
+  /** `objective`: text. */
   objective: "string",
+  /** `maxRetries`: a whole number (at least 0). */
   maxRetries: "integer",
+  /** `temperature`: a number (at least 0). */
   temperature: "number",
+  /** `maxTokens`: a whole number (at least 1). */
   maxTokens: "integer",
+  /** `valueCharBudget`: a number of characters (at least 1). */
   valueCharBudget: "number",
+  /** `verbose`: a boolean. */
   verbose: "boolean",
+  /** `log`: a function taking one message string. */
   log: "function",
 } as const satisfies OptionSchema;
 

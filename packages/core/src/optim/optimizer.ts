@@ -52,8 +52,11 @@ export interface OptimizerOptions {
 
 /** The option names and kinds every optimizer accepts; subclasses add theirs to it. */
 export const OPTIMIZER_OPTION_SCHEMA = {
+  /** `propagator`: a `Propagator` object. */
   propagator: "object",
+  /** `approve`: an approval hook function. */
   approve: "function",
+  /** `isolation`: an isolation level name. */
   isolation: "string",
 } as const;
 
@@ -401,7 +404,8 @@ export abstract class Optimizer {
    *
    * @param scored each candidate with its score
    */
-  observeScores(_scored: readonly ScoredProposal[]): void {}
+  // biome-ignore lint/correctness/noUnusedFunctionParameters: the default ignores the scores; overrides use them
+  observeScores(scored: readonly ScoredProposal[]): void {}
 
   /**
    * Sets new values. Each value is checked again with the parameter's validator; a parameter this

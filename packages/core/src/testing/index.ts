@@ -12,7 +12,10 @@ export {
   type ScriptedModelOptions,
   type ScriptedResponder,
   type ScriptedResponse,
+  type ScriptedResult,
+  type ScriptedToolCall,
 } from "./scripted-model.js";
+export { stubServerForTests, type TestHooks } from "./stub-lifecycle.js";
 export {
   anthropicMessageResponse,
   openAIChatResponse,

@@ -1,7 +1,8 @@
 /**
  * `ScriptedModel`: a deterministic {@link LanguageModel} for tests. It replays a script of
  * responses (or answers with a function of the request), can inject errors and latency, and
- * records every call so tests can assert on prompts, call counts and concurrency.
+ * records every call so tests can assert on prompts, call counts and concurrency. It implements
+ * the language-model contract v2: answers may carry tool calls.
  */
 import { TraceError } from "../errors/trace-error.js";
 import { CancelledError } from "../llm/errors.js";
@@ -12,15 +13,40 @@ import type {
   GenerateRequest,
   GenerateResult,
   LanguageModel,
+  LanguageModelSpecification,
   TokenUsage,
+  ToolCall,
 } from "../llm/types.js";
 import { validateOptions } from "../util/options.js";
 
 /**
- * One scripted answer: the response text, a partial result (missing fields are filled in), or an
- * `Error` to throw instead of answering.
+ * A tool call in a scripted answer: the tool's `name` and its `arguments`, as an object (sent as
+ * its JSON text) or as JSON text (sent as it is, so invalid JSON can be scripted too). Without an
+ * `id`, the model numbers its calls `call_0`, `call_1`, … in the order it answers them.
  */
-export type ScriptedResponse = string | Partial<GenerateResult> | Error;
+export interface ScriptedToolCall {
+  /** The call's id (default: `call_<n>`, numbering the calls of this model that have no id, from 0). */
+  readonly id?: string;
+  /** Name of the tool to call. */
+  readonly name: string;
+  /** The arguments: an object, or JSON text as the model would write it. */
+  readonly arguments: string | Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A result-like scripted answer: any fields of a `GenerateResult` (missing ones are filled in),
+ * with tool calls given as {@link ScriptedToolCall}s.
+ */
+export type ScriptedResult = Omit<Partial<GenerateResult>, "toolCalls"> & {
+  /** The tool calls of the answer; the finish reason defaults to `tool_calls` when there are any. */
+  readonly toolCalls?: readonly ScriptedToolCall[];
+};
+
+/**
+ * One scripted answer: the response text, a result-like object (missing fields are filled in;
+ * see {@link ScriptedResult}), or an `Error` to throw instead of answering.
+ */
+export type ScriptedResponse = string | ScriptedResult | Error;
 
 /**
  * Computes the answer to a call from the request and the 0-based call index. Return a
@@ -48,6 +74,12 @@ export interface ScriptedModelOptions {
    * again from the first.
    */
   readonly whenExhausted?: "error" | "repeat-last" | "cycle";
+  /**
+   * The contract version the model reports (default `v2`). `v1` stands in for a text-only model,
+   * e.g. to test that middleware refuses tools or images for it (the scripted model itself never
+   * refuses).
+   */
+  readonly specificationVersion?: LanguageModelSpecification;
 }
 
 /** One recorded call to a {@link ScriptedModel}. */
@@ -91,11 +123,20 @@ const OPTION_SCHEMA = {
   modelId: "string",
   provider: "string",
   whenExhausted: "string",
+  specificationVersion: "string",
 } as const;
 
 /**
  * A fake language model for tests: replays scripted responses in order, or answers with a
  * function of the request.
+ *
+ * It implements the contract v2 (`specificationVersion: "v2"`; pass `{ specificationVersion:
+ * "v1" }` for a text-only stand-in): an answer may be a string, or an object `{ text?, toolCalls?
+ * }` whose tool calls are `{ name, arguments }` with the arguments as an object or as JSON text.
+ * Calls without an `id` get `call_0`, `call_1`, … (numbered over all calls of this model, restarted
+ * by `reset()`), and an answer with tool calls has the finish reason `tool_calls` unless it says
+ * otherwise. A responder function can dispatch on the conversation: the last message is a `tool`
+ * message once results come back.
  *
  * Usage is filled in from a length-based estimate when a response does not give it, so budget
  * and cost middleware behave realistically.
@@ -107,10 +148,18 @@ const OPTION_SCHEMA = {
  *
  * @example
  * const echo = new ScriptedModel((req) => req.messages.at(-1)?.content ?? "", { latencyMs: 5 });
+ *
+ * @example
+ * // calls a tool, then answers with what the tool returned
+ * const agent = new ScriptedModel((req) =>
+ *   req.messages.at(-1)?.role === "tool"
+ *     ? `It is ${req.messages.at(-1)?.content}.`
+ *     : { toolCalls: [{ name: "weather", arguments: { city: "Oslo" } }] },
+ * );
  */
 export class ScriptedModel implements LanguageModel {
-  /** Always `v1`. */
-  readonly specificationVersion = "v1" as const;
+  /** The contract version reported (default `v2`: tools and images). */
+  readonly specificationVersion: LanguageModelSpecification;
   /** Provider name (default `scripted`). */
   readonly provider: string;
   /** Model id (default `scripted`). */
@@ -122,6 +171,7 @@ export class ScriptedModel implements LanguageModel {
   #calls: ScriptedCall[] = [];
   #active = 0;
   #maxConcurrent = 0;
+  #toolCallCount = 0;
 
   /**
    * @param script responses to replay in order, or a function computing each answer
@@ -157,6 +207,11 @@ export class ScriptedModel implements LanguageModel {
     this.provider = options.provider ?? "scripted";
     this.#latency = latencyMs;
     this.#whenExhausted = when;
+    const version = options.specificationVersion ?? "v2";
+    if (version !== "v1" && version !== "v2") {
+      throw new RangeError(`ScriptedModel: specificationVersion must be "v1" or "v2", got "${version}"`);
+    }
+    this.specificationVersion = version;
   }
 
   /** Every call received so far, in arrival order (including failed and running ones). */
@@ -204,10 +259,11 @@ export class ScriptedModel implements LanguageModel {
     this.#script.push(...responses);
   }
 
-  /** Forgets recorded calls and restarts the script from its first response. */
+  /** Forgets recorded calls, restarts the script from its first response and the tool-call ids from `call_0`. */
   reset(): void {
     this.#calls = [];
     this.#maxConcurrent = 0;
+    this.#toolCallCount = 0;
   }
 
   /** Answers the next scripted response after the configured latency. */
@@ -263,26 +319,40 @@ export class ScriptedModel implements LanguageModel {
     throw new ScriptExhaustedError(script.length, index);
   }
 
-  #complete(request: GenerateRequest, response: string | Partial<GenerateResult>): GenerateResult {
-    const partial: Partial<GenerateResult> = typeof response === "string" ? { text: response } : response;
+  #complete(request: GenerateRequest, response: string | ScriptedResult): GenerateResult {
+    const partial: ScriptedResult = typeof response === "string" ? { text: response } : response;
     if (partial === null || typeof partial !== "object") {
       throw new TypeError(
-        `ScriptedModel: a response must be a string, a partial GenerateResult or an Error, got ${String(partial)}`,
+        `ScriptedModel: a response must be a string, a result-like object or an Error, got ${String(partial)}`,
       );
     }
     const text = partial.text ?? "";
-    const usage: TokenUsage = partial.usage ?? {
-      inputTokens: estimateInputTokens(request),
-      outputTokens: estimateTextTokens(text),
-    };
-    const finishReason: FinishReason = partial.finishReason ?? "stop";
+    const { toolCalls: scripted, ...rest } = partial;
+    const toolCalls = scripted === undefined ? undefined : scripted.map((c) => this.#toolCall(c));
+    let outputTokens = estimateTextTokens(text);
+    for (const c of toolCalls ?? [])
+      outputTokens += estimateTextTokens(c.name) + estimateTextTokens(c.arguments);
+    const usage: TokenUsage = partial.usage ?? { inputTokens: estimateInputTokens(request), outputTokens };
+    const finishReason: FinishReason =
+      partial.finishReason ?? (toolCalls !== undefined && toolCalls.length > 0 ? "tool_calls" : "stop");
     const result: GenerateResult = {
-      ...partial,
+      ...rest,
       text,
+      ...(toolCalls === undefined ? {} : { toolCalls }),
       usage,
       finishReason,
       model: partial.model ?? this.modelId,
     };
     return result;
+  }
+
+  #toolCall(call: ScriptedToolCall): ToolCall {
+    if (call === null || typeof call !== "object" || typeof call.name !== "string") {
+      throw new TypeError("ScriptedModel: a scripted tool call must be { name, arguments }");
+    }
+    const args = call.arguments;
+    const text = typeof args === "string" ? args : JSON.stringify(args ?? {});
+    const id = call.id ?? `call_${this.#toolCallCount++}`;
+    return { id, name: call.name, arguments: text };
   }
 }

@@ -27,7 +27,7 @@ describe("wrapModel", () => {
     const r = await model.generate(req);
     expect(order).toEqual([">a", ">b", "<b", "<a"]);
     expect(r.text).toBe("x+b+a");
-    expect(model).toMatchObject({ provider: "p", modelId: "m", specificationVersion: "v1" });
+    expect(model).toMatchObject({ provider: "p", modelId: "m", specificationVersion: "v2" });
     expect(String(model)).toBe("WrappedModel(a → p:m)");
     expect(unwrapModel(model)).toBe(base);
   });

@@ -69,7 +69,12 @@ export interface StepOutcome {
   /** Why not kept, or another remark. */
   readonly note?: string;
   /** Score of the parameters in effect after the step, when the algorithm measured it. */
-  readonly score?: { readonly value: number; readonly on: "validation" | "batch" };
+  readonly score?: {
+    /** The score (mean over the examples scored). */
+    readonly value: number;
+    /** What it was measured on: the validation set, or the step's training minibatch. */
+    readonly on: "validation" | "batch";
+  };
   /** The optimizer said the problem is solved. */
   readonly terminate?: boolean;
   /** Set when the step made no optimizer call on purpose (logged as the step record's `skipped`). */

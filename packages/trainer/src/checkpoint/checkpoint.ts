@@ -33,18 +33,29 @@ export interface Checkpoint {
   readonly initialized: boolean;
   /** The algorithm: name, options (must match on resume) and its state. */
   readonly algorithm: {
+    /** The algorithm's name (`minibatch`, `beam-search`, …); must match on resume. */
     readonly name: string;
+    /** The options it was created with, as JSON; must match on resume. */
     readonly options: Readonly<Record<string, unknown>>;
+    /** What `algorithm.state()` returned, copied as JSON; given back to `loadState()` on resume. */
     readonly state: unknown;
   };
   /** Settings that decide the data order (must match on resume). */
   readonly settings: {
+    /** The run's `seed`: the seed of all its random choices. */
     readonly seed: number;
+    /** The run's `batchSize`: training examples per step. */
     readonly batchSize: number;
+    /** The run's `shuffle`: whether the training set is shuffled every epoch. */
     readonly shuffle: boolean;
   };
   /** Fingerprints of the datasets (must match on resume). */
-  readonly datasets: { readonly train: string; readonly validation: string | null };
+  readonly datasets: {
+    /** Fingerprint of the training set (a SHA-256 digest of its items as JSON). */
+    readonly train: string;
+    /** Fingerprint of the validation set, or null when the run had none. */
+    readonly validation: string | null;
+  };
   /** The parameters' values, in the agent's order. */
   readonly parameters: readonly ParameterValueRecord[];
   /** What `agent.state()` returned, when the agent has `state()`/`loadState()`; otherwise null. */
@@ -57,18 +68,33 @@ export interface Checkpoint {
   readonly data: SamplerState;
   /** The best parameters so far, their score and step; null before anything was measured. */
   readonly best: {
+    /** The highest score measured: on the validation set when the run has one, else on a batch. */
     readonly score: number;
+    /** The step whose parameters had it (0: the initial parameters). */
     readonly step: number;
+    /** Those parameters' values, in the order of `parameters`. */
     readonly values: readonly unknown[];
   } | null;
   /** Early-stopping bookkeeping. */
-  readonly earlyStop: { readonly bestScore: number | null; readonly sinceImprovement: number };
+  readonly earlyStop: {
+    /** The best measured score so far (the patience baseline), or null before any. */
+    readonly bestScore: number | null;
+    /** Measurements in a row that did not improve on `bestScore` by more than `minDelta`. */
+    readonly sinceImprovement: number;
+  };
   /** Set when the run decided to stop for good (early stop, target reached, terminated). */
   readonly finished: StopReason | null;
   /** Tokens and cost of the run so far. */
   readonly totals: UsageRecord;
   /** The run log (`path` null without a log file) and how much of it belongs to completed steps. */
-  readonly log: { readonly path: string | null; readonly bytes: number; readonly records: number };
+  readonly log: {
+    /** The run log's file, or null when the run had no log file. */
+    readonly path: string | null;
+    /** Its length in bytes after the last completed step; a resume cuts the log back to it. */
+    readonly bytes: number;
+    /** The number of records in those bytes. */
+    readonly records: number;
+  };
 }
 
 /**

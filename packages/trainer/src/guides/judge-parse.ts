@@ -30,6 +30,7 @@ export interface JudgeParseOptions {
 /** Result of `parseJudgeResponse`. */
 export type JudgeParseResult =
   | {
+      /** `true`: a score was read; it and the feedback follow. */
       readonly ok: true;
       /** The score as the judge gave it, on its scale. */
       readonly raw: number;
@@ -39,6 +40,7 @@ export type JudgeParseResult =
       readonly feedback: string;
     }
   | {
+      /** `false`: no score could be read; `problem` says why. */
       readonly ok: false;
       /** Why no score could be read. */
       readonly problem: string;

@@ -93,7 +93,12 @@ export interface CallRecord {
   /** The reply text, or null when the call failed. */
   readonly response: string | null;
   /** Tokens the provider reported, or null. */
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | null;
+  readonly usage: {
+    /** Prompt tokens. */
+    readonly inputTokens: number;
+    /** Generated tokens. */
+    readonly outputTokens: number;
+  } | null;
   /** The failure, as `Name: message`, or null. */
   readonly error: string | null;
   /** Wall-clock time in milliseconds. */
@@ -119,9 +124,13 @@ export interface ProposalRecord {
    * approval hook refused (absent otherwise).
    */
   readonly rejected: readonly {
+    /** The key the model used (a parameter's key, or an unknown one). */
     readonly key: string;
+    /** The value as the model wrote it (null when it gave none). */
     readonly value: unknown;
+    /** Why it was refused; for a veto, it starts with `vetoed by the approval hook`. */
     readonly reason: string;
+    /** `true` when an approval hook refused a usable value; absent otherwise. */
     readonly vetoed?: true;
   }[];
   /** The changes this proposal makes (relative to its starting point). */
@@ -150,6 +159,7 @@ export interface UsageRecord {
 
 /** First record: what this run is. */
 export interface RunRecord {
+  /** Always `run`. */
   readonly type: "run";
   /** ISO time the record was written. */
   readonly time: string;
@@ -177,8 +187,11 @@ export interface RunRecord {
   readonly concurrency: number;
   /** The datasets. */
   readonly datasets: {
+    /** The training set. */
     readonly train: DatasetInfo;
+    /** The validation set, or null when none was given. */
     readonly validation: DatasetInfo | null;
+    /** The test set, or null when none was given. */
     readonly test: DatasetInfo | null;
   };
   /** The parameters and their starting values. */
@@ -187,6 +200,7 @@ export interface RunRecord {
 
 /** An evaluation: scores of the parameters in effect (or of a candidate) on a set of examples. */
 export interface EvalRecord {
+  /** Always `eval`. */
   readonly type: "eval";
   /** ISO time. */
   readonly time: string;
@@ -215,6 +229,7 @@ export interface EvalRecord {
 
 /** One training step. */
 export interface StepRecord {
+  /** Always `step`. */
   readonly type: "step";
   /** ISO time. */
   readonly time: string;
@@ -253,9 +268,19 @@ export interface StepRecord {
   /** Present when the step made no optimizer call on purpose, and why. */
   readonly skipped?: StepSkip;
   /** Score of the parameters in effect after the step, when measured. */
-  readonly score: { readonly value: number; readonly on: "validation" | "batch" } | null;
+  readonly score: {
+    /** The mean score. */
+    readonly value: number;
+    /** What it was measured on: the validation set, or the step's training minibatch. */
+    readonly on: "validation" | "batch";
+  } | null;
   /** The best score so far and the step whose parameters had it. */
-  readonly best: { readonly score: number; readonly step: number } | null;
+  readonly best: {
+    /** The best score so far. */
+    readonly score: number;
+    /** The step whose parameters had it (0: the initial parameters). */
+    readonly step: number;
+  } | null;
   /** Tokens and cost of this step. */
   readonly usage: UsageRecord;
   /** Tokens and cost of the run so far (over completed steps and evaluations). */
@@ -266,6 +291,7 @@ export interface StepRecord {
 
 /** Written when a run continues from a checkpoint. */
 export interface ResumeRecord {
+  /** Always `resume`. */
   readonly type: "resume";
   /** ISO time. */
   readonly time: string;
@@ -277,6 +303,7 @@ export interface ResumeRecord {
 
 /** Last record of a run (a resumed run writes its own). */
 export interface EndRecord {
+  /** Always `end`. */
   readonly type: "end";
   /** ISO time. */
   readonly time: string;
@@ -287,7 +314,12 @@ export interface EndRecord {
   /** Details (e.g. the budget error's message), or null. */
   readonly message: string | null;
   /** Best score and its step, or null when nothing was measured. */
-  readonly best: { readonly score: number; readonly step: number } | null;
+  readonly best: {
+    /** The best score measured. */
+    readonly score: number;
+    /** The step whose parameters had it (0: the initial parameters). */
+    readonly step: number;
+  } | null;
   /** Whether the best parameters were put back at the end. */
   readonly restoredBest: boolean;
   /** The parameters' final values. */

@@ -47,7 +47,12 @@ export interface TrainResult {
   /** Completed steps. */
   readonly steps: number;
   /** The best score measured and the step whose parameters had it (null when nothing was measured). */
-  readonly best: { readonly score: number; readonly step: number } | null;
+  readonly best: {
+    /** The best score measured. */
+    readonly score: number;
+    /** The step whose parameters had it (0: the initial parameters). */
+    readonly step: number;
+  } | null;
   /** Whether the best parameters were put in effect at the end. */
   readonly restoredBest: boolean;
   /** The parameters' final values. */

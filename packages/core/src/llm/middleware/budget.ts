@@ -223,9 +223,13 @@ export class Budget {
     model: Pick<LanguageModel, "provider" | "modelId">,
     request: GenerateRequest,
   ): {
+    /** Prompt tokens reserved: `estimateInputTokens(request)` rounded up (by default an upper bound). */
     readonly input: number;
+    /** Output tokens reserved: the request's `maxTokens`, or `defaultMaxOutputTokens`. */
     readonly output: number;
+    /** Input plus output tokens, and their cost (0 when the budget has no cost limit). */
     readonly amount: BudgetAmount;
+    /** The model's price, looked up only when the budget has a cost limit; otherwise undefined. */
     readonly price: ModelPrice | undefined;
   } {
     const output = request.maxTokens ?? this.#defaultOutput;

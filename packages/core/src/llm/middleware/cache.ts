@@ -151,6 +151,8 @@ export function responseCache(options: ResponseCacheOptions = {}): LanguageModel
           usage: result.usage,
           finishReason: result.finishReason,
           model: result.model,
+          // contract v2: the tool calls are the answer
+          ...(result.toolCalls === undefined ? {} : { toolCalls: result.toolCalls }),
         };
         for (const tier of tiers) await store(tier, key, storable, normalized);
       }

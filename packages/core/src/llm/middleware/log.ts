@@ -7,7 +7,14 @@
  */
 import { validateOptions } from "../../util/options.js";
 import { redact, registeredSecrets, secretRegistryVersion, secretsFromEnv } from "../redact.js";
-import type { ChatMessage, FinishReason, ResponseFormat, TokenUsage } from "../types.js";
+import type {
+  ChatMessage,
+  FinishReason,
+  ResponseFormat,
+  TokenUsage,
+  ToolCall,
+  ToolChoice,
+} from "../types.js";
 import { defineMiddleware, type LanguageModelMiddleware } from "./wrap.js";
 
 /** Fields shared by every log event. */
@@ -32,6 +39,10 @@ export interface LLMRequestEvent extends LogEventBase {
   readonly temperature?: number;
   /** Requested seed. */
   readonly seed?: number;
+  /** Contract v2: the names of the tools offered (their schemas are not logged). */
+  readonly tools?: readonly string[];
+  /** Contract v2: the tool choice, when given. */
+  readonly toolChoice?: ToolChoice;
 }
 
 /** Emitted when the call succeeded. */
@@ -42,6 +53,8 @@ export interface LLMResponseEvent extends LogEventBase {
   readonly durationMs: number;
   /** The response text (omitted when `includePrompts` is false). */
   readonly text?: string;
+  /** Contract v2: the tool calls asked for (omitted when `includePrompts` is false). */
+  readonly toolCalls?: readonly ToolCall[];
   /** Token usage. */
   readonly usage: TokenUsage;
   /** Why generation stopped. */
@@ -172,6 +185,8 @@ export function logCalls(options: LogOptions): LanguageModelMiddleware {
     if (request.maxTokens !== undefined) requestEvent.maxTokens = request.maxTokens;
     if (request.temperature !== undefined) requestEvent.temperature = request.temperature;
     if (request.seed !== undefined) requestEvent.seed = request.seed;
+    if (request.tools !== undefined) requestEvent.tools = request.tools.map((t) => t.name);
+    if (request.toolChoice !== undefined) requestEvent.toolChoice = request.toolChoice;
     emit(requestEvent);
     const start = performance.now();
     try {
@@ -187,6 +202,7 @@ export function logCalls(options: LogOptions): LanguageModelMiddleware {
         cached: result.cached === true,
       };
       if (includePrompts) responseEvent.text = result.text;
+      if (includePrompts && result.toolCalls !== undefined) responseEvent.toolCalls = result.toolCalls;
       emit(responseEvent);
       return result;
     } catch (error) {

@@ -2,7 +2,8 @@
  * Composition of language-model middleware. A middleware takes a model and returns a model with
  * the same `provider`/`modelId` that adds behaviour around `generate` (retry, cache, limits...).
  */
-import type { GenerateRequest, GenerateResult, LanguageModel } from "../types.js";
+import { checkContract } from "../contract.js";
+import type { GenerateRequest, GenerateResult, LanguageModel, LanguageModelSpecification } from "../types.js";
 
 /** Wraps a model into another model (same provider and model id) that adds some behaviour. */
 export type LanguageModelMiddleware = (model: LanguageModel) => LanguageModel;
@@ -25,8 +26,8 @@ export type MiddlewareHandler = (
  * (see {@link unwrapModel}).
  */
 export class WrappedModel implements LanguageModel {
-  /** Always `v1`. */
-  readonly specificationVersion = "v1" as const;
+  /** The wrapped model's contract version (a wrapper adds behaviour, not capabilities). */
+  readonly specificationVersion: LanguageModelSpecification;
   /** The wrapped model's provider. */
   readonly provider: string;
   /** The wrapped model's id. */
@@ -45,6 +46,7 @@ export class WrappedModel implements LanguageModel {
    */
   constructor(inner: LanguageModel, name: string, handler: MiddlewareHandler) {
     this.inner = inner;
+    this.specificationVersion = inner.specificationVersion;
     this.provider = inner.provider;
     this.modelId = inner.modelId;
     this.middleware = name;
@@ -52,8 +54,16 @@ export class WrappedModel implements LanguageModel {
     this.#next = (request) => inner.generate(request);
   }
 
-  /** Runs the middleware around the wrapped model. */
+  /**
+   * Runs the middleware around the wrapped model. A request that needs contract v2 (tools,
+   * images) for a v1 model is refused here with `InvalidRequestError`, before any middleware runs.
+   */
   generate(request: GenerateRequest): Promise<GenerateResult> {
+    try {
+      checkContract(this.inner, request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#handler(request, this.#next, this.inner);
   }
 
