@@ -35,7 +35,7 @@ import type {
 import { validateOptions } from "../util/options.js";
 import type { LLMTool } from "./llm-tools.js";
 import { collectInputs } from "./record.js";
-import { readToolArguments } from "./tool-arguments.js";
+import { checkToolSchema, readToolArguments } from "./tool-arguments.js";
 
 /** Every field of `T` optional and also accepting an explicit `undefined`. */
 type Settings<T> = { readonly [K in keyof T]?: T[K] | undefined };
@@ -352,6 +352,11 @@ function checkTools(tools: readonly LLMTool[] | undefined): readonly LLMTool[] {
     seen.add(t.name);
     if (t.parameters === null || typeof t.parameters !== "object" || Array.isArray(t.parameters)) {
       throw new TypeError(`callLLM: the parameters of tool ${t.name} must be a JSON Schema object`);
+    }
+    try {
+      checkToolSchema(t.parameters);
+    } catch (error) {
+      throw new TypeError(`callLLM: tool ${t.name}: ${(error as Error).message}`);
     }
   }
   return tools;

@@ -4,6 +4,8 @@
  * model (sent as the tool result so that it can try again), never as a thrown error.
  */
 
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+
 /** The longest arguments text `callLLM` parses (in characters); longer text is refused. */
 export const MAX_TOOL_ARGUMENTS_CHARS = 100_000;
 
@@ -22,13 +24,48 @@ export type ToolArgumentsReading =
       readonly problem: string;
     };
 
+/** One validator per schema object (tools are made once and called many times). */
+const validators = new WeakMap<object, ValidateFunction>();
 /**
- * Parses a tool call's JSON arguments and checks them against the top level of the tool's JSON
- * Schema: the value must be an object, `required` properties must be present, with
- * `additionalProperties: false` no other property may be, and a property whose schema gives a
- * `type` (string, number, integer, boolean, object, array, null, or a list of them) or an `enum`
- * must match it. Nested schemas are not checked (the tool sees the value as parsed). Empty text
- * counts as `{}`, as some models send it for tools without parameters.
+ * The JSON Schema validator: every error (not only the first, each with the offending value),
+ * unknown keywords and formats allowed (`strict: false`: a tool's schema may carry `description`, `examples`, `format`, … written
+ * for the model).
+ */
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
+
+/**
+ * The validator of a tool's schema, compiled once. Throws `TypeError` naming the problem when the
+ * schema itself is not valid JSON Schema (a programming error in the tool, not the model's).
+ */
+function validatorOf(schema: Readonly<Record<string, unknown>>): ValidateFunction {
+  let validate = validators.get(schema);
+  if (validate === undefined) {
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      throw new TypeError(
+        `a tool's parameters are not a valid JSON Schema (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    validators.set(schema, validate);
+  }
+  return validate;
+}
+
+/**
+ * Throws `TypeError` when `schema` is not a valid JSON Schema; used where tools are made, so a
+ * broken schema fails there and not at the model's first call.
+ *
+ * @param schema a tool's parameters schema
+ */
+export function checkToolSchema(schema: Readonly<Record<string, unknown>>): void {
+  validatorOf(schema);
+}
+
+/**
+ * Parses a tool call's JSON arguments and checks them against the tool's JSON Schema (all of it,
+ * nested schemas included, with Ajv). Empty text counts as `{}`, as some models send it for tools
+ * without parameters. Every problem is returned as a phrase for the model, never thrown.
  *
  * @param text the arguments as the model wrote them
  * @param schema the tool's parameters schema
@@ -56,75 +93,44 @@ export function readToolArguments(
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return fail(`the arguments must be a JSON object, got ${jsonKind(value)}`);
   }
-  const args = value as Record<string, unknown>;
-  const problems: string[] = [];
-  const properties = isRecord(schema.properties) ? schema.properties : {};
-  if (Array.isArray(schema.required)) {
-    const missing = schema.required.filter(
-      (k): k is string => typeof k === "string" && !Object.hasOwn(args, k),
-    );
-    if (missing.length > 0)
-      problems.push(`missing required ${plural(missing.length, "property", "properties")} ${list(missing)}`);
-  }
-  if (schema.additionalProperties === false) {
-    const extra = Object.keys(args).filter((k) => !Object.hasOwn(properties, k));
-    if (extra.length > 0)
-      problems.push(`unknown ${plural(extra.length, "property", "properties")} ${list(extra)}`);
-  }
-  for (const [key, sub] of Object.entries(properties)) {
-    if (!Object.hasOwn(args, key) || !isRecord(sub)) continue;
-    const problem = checkValue(args[key], sub);
-    if (problem !== undefined) problems.push(`"${key}" ${problem}`);
-  }
-  if (problems.length > 0)
-    return fail(`the arguments do not fit the tool's parameters: ${problems.join("; ")}`);
-  return { ok: true, args };
+  const validate = validatorOf(schema);
+  if (validate(value)) return { ok: true, args: value as Readonly<Record<string, unknown>> };
+  const problems = (validate.errors ?? []).slice(0, MAX_PROBLEMS).map(describeProblem);
+  return fail(`the arguments do not fit the tool's parameters: ${[...new Set(problems)].join("; ")}`);
 }
+
+/** At most this many schema problems are reported to the model. */
+const MAX_PROBLEMS = 10;
 
 function fail(problem: string): ToolArgumentsReading {
   return { ok: false, problem };
 }
 
-function checkValue(value: unknown, schema: Readonly<Record<string, unknown>>): string | undefined {
-  const type = schema.type;
-  const types =
-    typeof type === "string" ? [type] : Array.isArray(type) ? type.filter((t) => typeof t === "string") : [];
-  if (types.length > 0 && !types.some((t) => fitsType(value, t))) {
-    return `must be ${types.join(" or ")}, got ${jsonKind(value)}`;
-  }
-  if (Array.isArray(schema.enum) && !schema.enum.some((e) => sameJson(e, value))) {
-    return `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`;
-  }
-  return undefined;
-}
-
-function fitsType(value: unknown, type: string): boolean {
-  switch (type) {
-    case "string":
-      return typeof value === "string";
-    case "number":
-      return typeof value === "number";
-    case "integer":
-      return Number.isInteger(value);
-    case "boolean":
-      return typeof value === "boolean";
-    case "null":
-      return value === null;
-    case "array":
-      return Array.isArray(value);
-    case "object":
-      return isRecord(value);
+/** One Ajv error as a phrase: `missing required property "city"`, `"days" must be integer, got string`. */
+function describeProblem(error: ErrorObject): string {
+  const path = error.instancePath === "" ? [] : error.instancePath.slice(1).split("/");
+  const at = (...more: string[]): string => `"${[...path, ...more].join(".")}"`;
+  const subject = path.length === 0 ? "" : `${at()} `;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required":
+      return `missing required property ${at(String(params.missingProperty))}`;
+    case "additionalProperties":
+      return `unknown property ${at(String(params.additionalProperty))}`;
+    case "type":
+      return `${subject}must be ${String(params.type)}, got ${kindOfJson(error.data)}`;
+    case "enum":
+      return `${subject}must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
     default:
-      return true; // a type we do not know: leave it to the tool
+      return `${subject}${error.message ?? `does not fit "${error.keyword}"`}`;
   }
 }
 
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+/** `string`, `number`, `an array`, … for type errors. */
+function kindOfJson(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : typeof value;
 }
 
 function jsonKind(value: unknown): string {
@@ -132,12 +138,4 @@ function jsonKind(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
   return `${typeof value === "number" || typeof value === "boolean" ? "" : "a "}${typeof value} (${JSON.stringify(value)})`.trim();
-}
-
-function list(names: readonly string[]): string {
-  return names.map((n) => `"${n}"`).join(", ");
-}
-
-function plural(n: number, one: string, many: string): string {
-  return n === 1 ? one : many;
 }

@@ -186,6 +186,60 @@ describe("callLLM with tools", () => {
     expect((answer.info.toolCalls as { ok: boolean }[]).every((c) => !c.ok)).toBe(true);
   });
 
+  it("checks nested arguments against the whole schema, and refuses a tool whose schema is not JSON Schema", async () => {
+    const booked: unknown[] = [];
+    const book = tool(
+      (args: Readonly<Record<string, unknown>>) => {
+        booked.push(args);
+        return "booked";
+      },
+      {
+        name: "book",
+        description: "Books a trip.",
+        parameters: {
+          type: "object",
+          properties: {
+            trip: {
+              type: "object",
+              properties: { nights: { type: "integer", minimum: 1 }, city: { enum: ["Oslo", "Bergen"] } },
+              required: ["nights", "city"],
+            },
+          },
+          required: ["trip"],
+        },
+      },
+    );
+    const model = new ScriptedModel([
+      {
+        toolCalls: [
+          { name: "book", arguments: { trip: { nights: 1.5, city: "Paris" } } },
+          { name: "book", arguments: { trip: { city: "Oslo" } } },
+          { name: "book", arguments: { trip: { nights: 2, city: "Bergen" } } },
+        ],
+      },
+      "done",
+    ]);
+    await callLLM(null, "Book it.", { model, tools: [book] });
+    const results = model.calls[1]!.request.messages.filter((m) => m.role === "tool").map((m) => m.content);
+    expect(results[0]).toMatch(
+      /"trip.nights" must be integer, got number; "trip.city" must be one of "Oslo", "Bergen"/,
+    );
+    expect(results[1]).toMatch(/missing required property "trip.nights"/);
+    expect(results[2]).toBe("booked");
+    expect(booked).toEqual([{ trip: { nights: 2, city: "Bergen" } }]);
+
+    const broken = tool(() => "x", {
+      name: "broken",
+      description: "Has a broken schema.",
+      parameters: { type: "object", properties: { a: { type: "not-a-type" } } },
+    });
+    const untouched = new ScriptedModel(["never"]);
+    await expect(callLLM(null, "q", { model: untouched, tools: [broken] })).rejects.toThrow(
+      /callLLM: tool broken: a tool's parameters are not a valid JSON Schema/,
+    );
+    expect(untouched.calls).toHaveLength(0);
+  });
+
   it("stops after maxSteps model calls and reports finishReason tool_calls", async () => {
     const model = new ScriptedModel(() => ({
       text: "still thinking",
