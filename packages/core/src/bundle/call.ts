@@ -4,7 +4,7 @@ import { ExecutionError } from "../errors/execution-error.js";
 import { findStopError } from "../errors/stop-error.js";
 import { currentTraceState, type TraceState, withTraceState } from "../graph/context.js";
 import { ExceptionNode, MessageNode, Node, type NodeInfo, ParameterNode } from "../graph/node.js";
-import { FoundNodes, holdsNodes, unwrapNodes } from "../graph/unwrap.js";
+import { FoundNodes, holdsNodes, unwrapHeld, unwrapNodes } from "../graph/unwrap.js";
 import type { CodeSlot } from "./code-slot.js";
 import type { BundleDefinition, Runnable } from "./definition.js";
 import { UndeclaredDependencyError } from "./errors.js";
@@ -297,7 +297,7 @@ function resultNodes(value: unknown): Node[] {
   if (value instanceof Node) return [value];
   if (!holdsNodes(value)) return [];
   const found = new FoundNodes();
-  unwrapNodes(value, found);
+  unwrapHeld(value, found);
   return found.list.map((f) => f.node);
 }
 

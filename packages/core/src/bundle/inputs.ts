@@ -1,5 +1,5 @@
 import { Node } from "../graph/node.js";
-import { type FoundNode, FoundNodes, holdsNodes, unwrapNodes } from "../graph/unwrap.js";
+import { type FoundNode, FoundNodes, holdsNodes, unwrapHeld } from "../graph/unwrap.js";
 import type { BundleDefinition, Runnable } from "./definition.js";
 
 /** A call's arguments matched to the function's parameters. */
@@ -49,7 +49,7 @@ export function bindCall(
       found ??= new FoundNodes();
       foundAt ??= [];
       const before = found.list.length;
-      v = unwrapNodes(v, found);
+      v = unwrapHeld(v, found);
       for (let j = before; j < found.list.length; j++) foundAt.push(i);
     }
     plain[i] = v;

@@ -117,6 +117,18 @@ function itemHolds(item: unknown, depth: number, guard: Set<object> | undefined)
 export function unwrapNodes(value: unknown, found?: FoundNodes, onRead?: (node: Node) => void): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (!(value instanceof Node) && !scan(value, 0, undefined)) return value;
+  return unwrapHeld(value, found, onRead);
+}
+
+/**
+ * `unwrapNodes` for a value its caller already found to hold nodes (`holdsNodes(value)` was
+ * true): the same result without searching the value a second time.
+ *
+ * @param value a node, or a container holding one
+ * @param found where to record the nodes found
+ * @param onRead called with each node whose value is read
+ */
+export function unwrapHeld(value: unknown, found?: FoundNodes, onRead?: (node: Node) => void): unknown {
   return new Unwrapper(found, onRead).unwrap(value, "");
 }
 

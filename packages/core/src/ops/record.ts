@@ -3,7 +3,7 @@ import { findStopError } from "../errors/stop-error.js";
 import { currentTraceState } from "../graph/context.js";
 import type { NameScope } from "../graph/naming.js";
 import { ExceptionNode, MessageNode, Node } from "../graph/node.js";
-import { FoundNodes, holdsNodes, type ToData, unwrapNodes } from "../graph/unwrap.js";
+import { FoundNodes, holdsNodes, type ToData, unwrapHeld } from "../graph/unwrap.js";
 
 /** Name and one-line description of an operation, shown to optimizers as documentation. */
 export interface OpSpec {
@@ -57,7 +57,7 @@ export function collectInputs<I extends Record<string, unknown>>(inputs: I): Col
     if (typeof value === "object" && value !== null && holdsNodes(value)) {
       found ??= new FoundNodes();
       const before = found.list.length;
-      value = unwrapNodes(value, found, observer && ((n) => observer.onRead(n)));
+      value = unwrapHeld(value, found, observer && ((n) => observer.onRead(n)));
       foundIn ??= [];
       for (let i = before; i < found.list.length; i++) foundIn.push(k);
     }
