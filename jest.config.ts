@@ -14,7 +14,7 @@ if (!process.env.NODE_OPTIONS?.includes("--experimental-vm-modules")) {
 
 const config: Config = {
   testEnvironment: "node",
-  roots: ["<rootDir>/packages", "<rootDir>/examples"],
+  roots: ["<rootDir>/packages", "<rootDir>/examples", "<rootDir>/bench"],
   testMatch: ["**/test/**/*.test.ts"],
   // Under jest's ESM loader the import order of reflect-metadata before tsyringe is not reliable.
   setupFiles: ["reflect-metadata"],

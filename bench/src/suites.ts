@@ -9,4 +9,5 @@ export const suites: Record<string, () => Promise<void>> = {
   optoprime: async () => (await import("./optoprime.js")).runOptoPrimeBench(),
   parsers: async () => (await import("./parsers.js")).runParsersBench(),
   strip: async () => (await import("./strip.js")).runStripBench(),
+  search: async () => (await import("./search.js")).runSearchBench(),
 };

@@ -12,7 +12,9 @@ import {
   InvalidOptionError,
   Node,
   TraceError,
+  type UsageTracker,
 } from "@trace-ts/core";
+import type { UsageTotals } from "@trace-ts/core/llm";
 import { validateOptions } from "@trace-ts/core/optimizer";
 import pLimit from "p-limit";
 import type { Forward } from "./agent.js";
@@ -20,7 +22,8 @@ import type { Dataset } from "./data/dataset.js";
 import type { Example } from "./data/example.js";
 import { AgentError, ForwardOutputError, GuideError, RunCancelledError } from "./errors.js";
 import { stoppingError } from "./fatal.js";
-import { type Guide, validGuideResult } from "./guides/types.js";
+import { type Guide, type GuideResult, validGuideResult } from "./guides/types.js";
+import { type Metrics, meanMetrics } from "./objective/metrics.js";
 
 /** The outcome of one example. */
 export interface ExampleResult<O = unknown> {
@@ -39,6 +42,12 @@ export interface ExampleResult<O = unknown> {
   readonly output: Node<O> | O;
   /** The error, as `Name: message`, when the agent failed inside a traced operation. */
   readonly error?: string;
+  /**
+   * What was measured: `score`, the guide's own `metrics`, and automatically `latencyMs` (the
+   * forward pass's wall-clock time) and — with a usage tracker — `tokens`, `modelCalls` and (when
+   * every call was priced) `cost` of the agent's model calls in the forward pass.
+   */
+  readonly metrics: Metrics;
   /** Wall-clock time of forward pass and guide, in milliseconds. */
   readonly durationMs: number;
 }
@@ -62,6 +71,8 @@ export interface Evaluation<O = unknown> {
   readonly mean: number;
   /** Scores in the order of the examples evaluated. */
   readonly scores: readonly number[];
+  /** Mean of each metric over the examples scored (see `ExampleResult.metrics`). */
+  readonly metrics: Metrics;
   /** Per-example outcomes, same order. */
   readonly results: readonly ExampleResult<O>[];
   /** How many examples failed with an error (scored `errorScore`). */
@@ -98,6 +109,11 @@ export interface EvaluateOptions<I, O, T> {
    * how concurrent passes interleave (default true).
    */
   readonly isolateNames?: boolean;
+  /**
+   * The usage tracker the agent's models report to: each result's metrics then include the
+   * `tokens`, `modelCalls` and `cost` of its forward pass.
+   */
+  readonly usage?: UsageTracker;
 }
 
 const OPTIONS = {
@@ -110,6 +126,7 @@ const OPTIONS = {
   errorScore: "number",
   onProgress: "function",
   isolateNames: "boolean",
+  usage: "object",
 } as const;
 
 /** @internal Settings shared by evaluation and training batches. */
@@ -123,6 +140,8 @@ export interface RunSettings<I, O, T> {
   readonly requireNode: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Measures the usage of each forward pass (metrics `tokens`, `modelCalls`, `cost`). */
+  readonly usage?: UsageTracker;
   /**
    * Training: an example that meets a model outage is reported here and left out (not scored)
    * instead of stopping everything; the hook may throw (e.g. when too many came in a row), which
@@ -191,6 +210,7 @@ export async function evaluate<I, O, T>(options: EvaluateOptions<I, O, T>): Prom
       requireNode: false,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.usage ? { usage: options.usage } : {}),
     },
   );
   return summarize(outcomes, performance.now() - started);
@@ -219,6 +239,7 @@ export function summarize<O>(outcomes: readonly ExampleOutcome<O>[], durationMs:
   return {
     mean,
     scores,
+    metrics: meanMetrics(results.map((r) => r.metrics)),
     results,
     errors: results.filter((r) => r.error !== undefined).length,
     outages,
@@ -302,11 +323,25 @@ async function runOne<I, O, T>(
     throw stoppingError(stop) ?? stop;
   };
   let output: Node<O> | O;
+  let usage: UsageTotals | undefined;
+  let latencyMs = 0;
   try {
     const context = { index, signal };
-    output = settings.isolateNames
-      ? await graphScope(() => settings.forward(example.input, context))
-      : await settings.forward(example.input, context);
+    const forward = () =>
+      settings.isolateNames
+        ? graphScope(() => settings.forward(example.input, context))
+        : settings.forward(example.input, context);
+    try {
+      output = settings.usage
+        ? (
+            await settings.usage.measure(forward, (u) => {
+              usage = u;
+            })
+          ).value
+        : await forward();
+    } finally {
+      latencyMs = performance.now() - started;
+    }
   } catch (error) {
     const outage = stopped(error);
     if (outage !== undefined) return outage;
@@ -320,6 +355,7 @@ async function runOne<I, O, T>(
         feedback: node.errorFeedback(),
         output: node as unknown as Node<O>,
         error: describeError(error.cause ?? error),
+        metrics: automaticMetrics(settings.errorScore, latencyMs, usage, settings.usage, undefined),
         durationMs: performance.now() - started,
       };
     }
@@ -327,7 +363,7 @@ async function runOne<I, O, T>(
   }
   if (settings.requireNode && !(output instanceof Node)) throw new ForwardOutputError(index);
   const value = output instanceof Node ? (output.data as O) : output;
-  let verdict: { score: number; feedback: string };
+  let verdict: GuideResult;
   try {
     verdict = validGuideResult(
       settings.guide.name,
@@ -350,6 +386,27 @@ async function runOne<I, O, T>(
     score: verdict.score,
     feedback: verdict.feedback,
     output,
+    metrics: automaticMetrics(verdict.score, latencyMs, usage, settings.usage, verdict.metrics),
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * An example's metrics: its score, the forward pass's latency, the usage of its model calls (with
+ * a tracker; `cost` only when every call had a price), then the guide's metrics (which win).
+ */
+function automaticMetrics(
+  score: number,
+  latencyMs: number,
+  usage: UsageTotals | undefined,
+  tracker: UsageTracker | undefined,
+  fromGuide: Metrics | undefined,
+): Metrics {
+  const metrics: Record<string, number> = { score, latencyMs };
+  if (usage !== undefined) {
+    metrics.tokens = usage.totalTokens;
+    metrics.modelCalls = usage.calls;
+    if (tracker?.prices !== undefined && usage.unpricedCalls === 0) metrics.cost = usage.cost;
+  }
+  return fromGuide === undefined ? metrics : { ...metrics, ...fromGuide };
 }

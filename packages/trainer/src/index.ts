@@ -8,12 +8,28 @@ export { type Agent, agentOf, type Forward, type ForwardContext } from "./agent.
 export { type BeamSearchOptions, beamSearch } from "./algorithms/beam-search.js";
 export { type BestOfNOptions, bestOfN } from "./algorithms/best-of-n.js";
 export { type MinibatchOptions, minibatch } from "./algorithms/minibatch.js";
+export {
+  type ParetoMergeOptions,
+  type ParetoSearchOptions,
+  paretoSearch,
+} from "./algorithms/pareto-search.js";
+export type { CandidateView, Priority, PriorityContext, PriorityFunction } from "./algorithms/priority.js";
+export {
+  type CandidateFilter,
+  type CandidateFilterInput,
+  type PrioritySearchOptions,
+  type PriorityValidation,
+  prioritySearch,
+  type StreamingPrioritySearchOptions,
+  streamingPrioritySearch,
+} from "./algorithms/priority-search.js";
 export type { ScoreOn } from "./algorithms/scoring.js";
 export type {
   Algorithm,
   AlgorithmContext,
   BatchRun,
   ContextEvaluateOptions,
+  Measurement,
   ProposalOutcome,
   StepOutcome,
 } from "./algorithms/types.js";
@@ -104,6 +120,15 @@ export {
   type StopReason,
   type UsageRecord,
 } from "./log/records.js";
+export { AUTOMATIC_METRICS, type Metrics, meanMetrics } from "./objective/metrics.js";
+export {
+  Objective,
+  type ObjectiveCommon,
+  type ObjectiveConfig,
+  type ParetoObjective,
+  type ScalarObjective,
+  type WeightedObjective,
+} from "./objective/objective.js";
 export type { ProgressOptions, ProgressStatus } from "./progress.js";
 export { restoreSnapshot, type Snapshot, takeSnapshot } from "./snapshot.js";
 export type { EarlyStopOptions, ResumeOptions, TrainConfig } from "./train/config.js";

@@ -27,19 +27,21 @@ export interface ProgressStatus {
 /** @internal Draws training progress; a no-op when disabled or not on a terminal. */
 export class TrainingProgress {
   readonly #bar: cliProgress.SingleBar | undefined;
-  #payload = { phase: "", score: "-", best: "-", tokens: "0" };
+  #payload = { phase: "", label: "score", score: "-", best: "-", tokens: "0" };
   #running = false;
 
   /**
    * @param setting `false` for none, `true`/`"auto"` for stderr when it is a terminal, or options
+   * @param label what the score is (the run objective's description, e.g. `score − 50·cost`)
    */
-  constructor(setting: boolean | "auto" | ProgressOptions | undefined) {
+  constructor(setting: boolean | "auto" | ProgressOptions | undefined, label = "score") {
+    this.#payload.label = label;
     if (setting === false) return;
     const stream = typeof setting === "object" && setting.stream ? setting.stream : process.stderr;
     if (!(stream as { isTTY?: boolean }).isTTY) return;
     this.#bar = new cliProgress.SingleBar({
       stream,
-      format: "train {bar} {value}/{total} steps | {phase} | score {score} | best {best} | {tokens} tokens",
+      format: "train {bar} {value}/{total} steps | {phase} | {label} {score} | best {best} | {tokens} tokens",
       barsize: 24,
       hideCursor: true,
       clearOnComplete: false,
@@ -83,6 +85,7 @@ export class TrainingProgress {
     if (!this.#bar || !this.#running) return;
     const fmt = (x: number | null | undefined) => (x === null || x === undefined ? "-" : x.toFixed(3));
     this.#payload = {
+      ...this.#payload,
       phase: `step ${step} done`,
       score: fmt(status.score),
       best: fmt(status.best),

@@ -17,6 +17,7 @@ const identity: RunIdentity = {
   settings: { seed: 11, batchSize: 3, shuffle: true },
   datasets: { train: "train-fp", validation: "validation-fp" },
   optimizer: "JsonOptimizer",
+  objective: { kind: "scalar", metric: "score", minimize: [], missing: "worst", tieBreak: "first" },
 };
 
 /** A checkpoint written by a run with `identity` and parameters a:0 = 1, b:0 = "x". */

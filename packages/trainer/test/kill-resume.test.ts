@@ -133,3 +133,47 @@ describe("resume after SIGKILL (child process)", () => {
     expect(normalizedLog(join(dir, "log.jsonl"))).toEqual(normalizedLog(join(reference.dir, "log.jsonl")));
   }, 90_000);
 });
+
+/**
+ * Every search algorithm (its state: buffers, memories, Pareto pools, counters) survives a kill in
+ * the middle of a step: the resumed run ends with the same result and log as an uninterrupted one.
+ */
+describe.each([
+  "best-of-n",
+  "beam-search",
+  "ucb-search",
+  "priority-search",
+  "streaming-priority-search",
+  "pareto-search",
+])("%s: resume after SIGKILL (child process)", (algorithm) => {
+  const tempDir = tempDirs(`trainer-kill-${algorithm}-`);
+  const env = { ALGORITHM: algorithm };
+
+  it("a run killed mid-run and resumed ends like the uninterrupted run", async () => {
+    const referenceDir = tempDir();
+    const uninterrupted = await runChild("train", referenceDir, { env });
+    expect(uninterrupted.code).toBe(0);
+    const reference = done(uninterrupted);
+    expect(reference).toMatchObject({ steps: 8 });
+
+    const dir = tempDir();
+    let killed = false;
+    const cut = await runChild("train", dir, {
+      env,
+      onLine: (line, child) => {
+        if (line === "STEP 2" && !killed) {
+          killed = true;
+          setTimeout(() => child.kill("SIGKILL"), 25);
+        }
+      },
+    });
+    expect(cut.signal).toBe("SIGKILL");
+    expect(cut.stdout).not.toContain("DONE");
+    expect(checkpointStep(dir)).toBeLessThan(8);
+
+    const resumed = await runChild("resume", dir, { env });
+    expect(resumed.code).toBe(0);
+    expect(done(resumed)).toEqual(reference);
+    expect(normalizedLog(join(dir, "log.jsonl"))).toEqual(normalizedLog(join(referenceDir, "log.jsonl")));
+  }, 120_000);
+});

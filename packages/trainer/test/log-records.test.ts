@@ -3,6 +3,7 @@ import { describe, expect, it } from "@jest/globals";
 import { type AppliedChange, formatChanges, graphScope, node, type Proposal } from "@trace-ts/core";
 import type { BatchRun, StepOutcome } from "@trace-ts/trainer";
 import type { Evaluation } from "../src/evaluate.js";
+import { Objective } from "../src/objective/objective.js";
 import {
   bestRecord,
   changeRecord,
@@ -26,6 +27,8 @@ function batch(outages: BatchRun["outages"] = []): BatchRun {
     scores: [1, 0],
     feedback: ["Correct.", "Too big."],
     mean: 0.5,
+    metrics: { score: 0.5 },
+    value: 0.5,
     errors: 0,
     outages,
     perfect: false,
@@ -53,9 +56,17 @@ function proposal(changes: Partial<Proposal> = {}): Proposal {
 }
 
 function evaluation(outages: Evaluation["outages"] = []): Evaluation {
-  const result = (index: number, score: number) => ({ index, score, feedback: "", output: 0, durationMs: 1 });
+  const result = (index: number, score: number) => ({
+    index,
+    score,
+    feedback: "",
+    output: 0,
+    metrics: { score },
+    durationMs: 1,
+  });
   return {
     mean: 0.75,
+    metrics: { score: 0.75 },
     scores: [1, 0.5],
     results: [result(2, 1), result(0, 0.5)],
     errors: 1,
@@ -156,7 +167,14 @@ describe("log records", () => {
       time: expect.stringMatching(ISO),
       step: 3,
       epoch: 2,
-      batch: { indices: [4, 1], scores: [1, 0], feedback: ["Correct.", "Too big."], errors: 0, mean: 0.5 },
+      batch: {
+        indices: [4, 1],
+        scores: [1, 0],
+        feedback: ["Correct.", "Too big."],
+        errors: 0,
+        mean: 0.5,
+        metrics: { score: 0.5 },
+      },
       proposals: [proposalRecord(outcome.proposals[0]!)],
       applied: [{ key: "factor0", name: "factor:0", before: 3, after: 4 }],
       diff: formatChanges([change]),
@@ -204,9 +222,21 @@ describe("log records", () => {
       indices: null,
       scores: [1, 0.5],
       mean: 0.75,
+      metrics: { score: 0.75 },
       errors: 1,
       durationMs: 9,
     });
+    // the objective's value is recorded only when the objective is not the default
+    const weighted = Objective.from({
+      kind: "weighted",
+      weights: { score: 1, cost: 10 },
+      minimize: ["cost"],
+    });
+    const costly = { ...evaluation(), metrics: { score: 0.75, cost: 0.01 } };
+    expect(evalRecord(2, "validation", "x", undefined, costly, weighted).value).toBeCloseTo(0.65);
+    expect(evalRecord(2, "validation", "x", undefined, costly, Objective.from(undefined))).not.toHaveProperty(
+      "value",
+    );
     expect(evalRecord(2, "train", "candidate 1", [2, 0], evaluation()).indices).toEqual([2, 0]);
     const withOutage = evalRecord(0, "test", "final", undefined, evaluation([{ index: 1, error: "down" }]));
     expect(withOutage.indices).toEqual([2, 0]);

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "@jest/globals";
-import { train } from "@trace-ts/trainer";
+import { type TrainConfig, train } from "@trace-ts/trainer";
 import { closeness, multiplierSetup, scaled } from "./helpers/setup.js";
 
 /** A writable stream that records what is written, pretending to be a terminal or not. */
@@ -26,7 +26,10 @@ function sink(isTTY: boolean) {
   return { stream, text: () => chunks.join("") };
 }
 
-async function run(progress: { stream: NodeJS.WritableStream }) {
+async function run(
+  progress: { stream: NodeJS.WritableStream },
+  extra: Partial<TrainConfig<number, number, number>> = {},
+) {
   const { agent, optimizer } = multiplierSetup(1, (c) => c + 1);
   await train({
     agent,
@@ -37,6 +40,7 @@ async function run(progress: { stream: NodeJS.WritableStream }) {
     validation: scaled(3, 2, 10),
     batchSize: 2,
     progress,
+    ...extra,
   });
 }
 
@@ -46,6 +50,16 @@ describe("progress bar", () => {
     await run({ stream: tty.stream });
     expect(tty.text()).toMatch(/train .* 3\/3 steps/);
     expect(tty.text()).toContain("best 1.000");
+    expect(tty.text()).toContain("| score ");
+  });
+
+  it("names the objective its scores are the value of", async () => {
+    const tty = sink(true);
+    await run(
+      { stream: tty.stream },
+      { objective: { kind: "scalar", metric: "latencyMs", minimize: ["latencyMs"] } },
+    );
+    expect(tty.text()).toContain("| −latencyMs ");
   });
 
   it("writes nothing when the stream is not a terminal", async () => {

@@ -53,6 +53,7 @@ const identity: RunIdentity = {
   settings: { seed: 5, batchSize: 2, shuffle: true },
   datasets: { train: "t", validation: null },
   optimizer: "JsonOptimizer",
+  objective: { kind: "scalar", metric: "score", minimize: [], missing: "worst", tieBreak: "first" },
 };
 
 /** Live pieces of a run over two parameters (factor:0 = 2, offset:0 = 1) and six examples. */
@@ -174,6 +175,7 @@ describe("run state", () => {
       "initialized",
       "algorithm",
       "settings",
+      "objective",
       "datasets",
       "parameters",
       "agentState",

@@ -30,7 +30,7 @@ describe("best-of-N search", () => {
     expect(step!.proposals.map((p) => p.score)).toEqual([1 / 3, 1, 2 / 3].map((x) => expect.closeTo(x, 10)));
     expect(step!.proposals.map((p) => p.chosen)).toEqual([false, true, false]);
     expect(step!.kept).toBe(true);
-    expect(step!.score).toEqual({ value: 1, on: "validation" });
+    expect(step!.score).toMatchObject({ value: 1, on: "validation", metrics: { score: 1 } });
     expect(result.best).toEqual({ score: 1, step: 1 });
     const labels = records.filter((r) => r.type === "eval").map((r) => (r as { label: string }).label);
     expect(labels).toEqual(["initial", "candidate 1", "candidate 2", "candidate 3"]);
@@ -55,7 +55,7 @@ describe("best-of-N search", () => {
     const [step] = steps(records);
     expect(step!.kept).toBe(false);
     expect(step!.note).toMatch(/no candidate beat the current parameters/);
-    expect(step!.score).toEqual({ value: 1, on: "batch" });
+    expect(step!.score).toMatchObject({ value: 1, on: "batch", metrics: { score: 1 } });
     // the duplicate proposal (5 twice) was scored once: candidates are scored by re-running the batch
     expect(step!.proposals[2]!.score).toBe(step!.proposals[0]!.score);
   });

@@ -85,6 +85,7 @@ export {
 export { type RateLimitOptions, rateLimit, SlidingWindowLimiter } from "../llm/middleware/rate-limit.js";
 export { backoffDelay, type RetryEvent, type RetryOptions, retry } from "../llm/middleware/retry.js";
 export {
+  type MeasuredUsage,
   trackUsage,
   type UsageRecord,
   type UsageTotals,

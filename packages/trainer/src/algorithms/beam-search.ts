@@ -4,9 +4,17 @@
  */
 import type { Proposal } from "@trace-ts/core";
 import { validateOptions } from "@trace-ts/core/optimizer";
+import type { Metrics } from "../objective/metrics.js";
 import { type Snapshot, sameSnapshot } from "../snapshot.js";
 import { PERFECT_NOTE } from "./minibatch.js";
-import { positiveInteger, resolveScoreOn, type ScoreOn, savedCandidates, scoreCurrent } from "./scoring.js";
+import {
+  measureCurrent,
+  positiveInteger,
+  resolveScoreOn,
+  type ScoreOn,
+  savedCandidates,
+  savedMetrics,
+} from "./scoring.js";
 import type { Algorithm, BatchRun, ProposalOutcome, StepOutcome } from "./types.js";
 
 /** Options of `beamSearch`. */
@@ -26,6 +34,7 @@ export interface BeamSearchOptions {
 interface Member {
   values: Snapshot;
   score: number | null;
+  metrics: Metrics | null;
 }
 
 /** A proposal of one member's expansion and the values it leads to (undefined: it changed nothing). */
@@ -39,9 +48,10 @@ interface Expansion {
  * sets the candidate's parameters, runs the minibatch, sends feedback backward and asks the
  * optimizer for `branches` proposals with one `proposeCandidates(branches)` call (asked
  * concurrently). New candidates are scored (duplicates dropped), the optimizer is told the scores
- * of each candidate's proposals (`observeScores`, once per expanded candidate), the best `width`
- * of old and new candidates form the next beam (ties favour older candidates), and the best one's
- * parameters are put in effect.
+ * of each candidate's proposals (`observeScores`, once per expanded candidate), the first `width`
+ * of old and new candidates in the run objective's ranking form the next beam (ties favour older
+ * candidates unless the objective breaks ties by seed; with a Pareto objective, whole fronts
+ * first), and the first one's parameters are put in effect.
  *
  * Cost per step: `width × (batch + branches proposals)` plus the scoring of each new candidate.
  *
@@ -58,7 +68,10 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
     needsValidation: options.scoreOn === "validation",
     async init(context) {
       const on = resolveScoreOn("beamSearch", options.scoreOn, context);
-      beam = [{ values: context.snapshot(), score: on === "validation" ? context.initialScore : null }];
+      const initial = on === "validation" && context.objective.isDefault ? context.initialScore : null;
+      beam = [
+        { values: context.snapshot(), score: initial, metrics: initial === null ? null : { score: initial } },
+      ];
     },
     async step(context): Promise<StepOutcome> {
       const on = resolveScoreOn("beamSearch", options.scoreOn, context);
@@ -67,7 +80,7 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
       const outcomes: ProposalOutcome[] = [];
       const children: (Member & { parent: number; outcome: number })[] = [];
       const expansions: Expansion[][] = [];
-      const batchScores: number[] = [];
+      const batchScores: { value: number; metrics: Metrics }[] = [];
       let first: BatchRun | undefined;
       let perfect = 0;
       for (let m = 0; m < beam.length; m++) {
@@ -75,7 +88,7 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
         context.phase(`candidate ${m + 1}/${beam.length}: batch`);
         const run = await context.runBatch(sample, { backward: true });
         first ??= run;
-        batchScores[m] = run.mean;
+        batchScores[m] = { value: run.value, metrics: run.metrics };
         // nothing to fix on this batch for this member: no proposals from it
         if (context.skipPerfectBatches && run.perfect) {
           perfect++;
@@ -91,7 +104,8 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
             applied.length === 0 ||
             beam.some((x) => sameSnapshot(x.values, values)) ||
             children.some((c) => sameSnapshot(c.values, values));
-          if (!duplicate) children.push({ values, score: null, parent: m, outcome: outcomes.length });
+          if (!duplicate)
+            children.push({ values, score: null, metrics: null, parent: m, outcome: outcomes.length });
           expansion.push({ proposal, values: applied.length === 0 ? undefined : values });
           outcomes.push({ proposal, applied, chosen: false, parent: m });
         }
@@ -99,18 +113,25 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
       }
       // score: members keep validation scores; on the batch, everything is scored on this batch
       if (on === "batch") {
-        for (let m = 0; m < beam.length; m++) beam[m]!.score = batchScores[m]!;
+        for (let m = 0; m < beam.length; m++) {
+          beam[m]!.score = batchScores[m]!.value;
+          beam[m]!.metrics = batchScores[m]!.metrics;
+        }
       }
       for (let m = 0; m < beam.length; m++) {
-        if (beam[m]!.score === null) {
+        if (beam[m]!.metrics === null) {
           context.restore(beam[m]!.values);
-          beam[m]!.score = await scoreCurrent(context, on, sample, `beam ${m + 1}`);
+          const scored = await measureCurrent(context, on, sample, `beam ${m + 1}`);
+          beam[m]!.score = scored.value;
+          beam[m]!.metrics = scored.metrics;
         }
       }
       for (let c = 0; c < children.length; c++) {
         context.restore(children[c]!.values);
         context.phase(`scoring new candidate ${c + 1}/${children.length}`);
-        children[c]!.score = await scoreCurrent(context, on, sample, `candidate ${c + 1}`);
+        const scored = await measureCurrent(context, on, sample, `candidate ${c + 1}`);
+        children[c]!.score = scored.value;
+        children[c]!.metrics = scored.metrics;
       }
       const previousTop = beam[0]!;
       const pool: (Member & { outcome?: number })[] = [...beam, ...children];
@@ -129,18 +150,24 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
           })),
         );
       }
-      const ranked = pool
-        .map((member, order) => ({ member, order }))
-        .sort((a, b) => b.member.score! - a.member.score! || a.order - b.order)
+      const ranked = context.objective
+        .rank(
+          pool.map((x) => x.metrics!),
+          pool.map((x) => JSON.stringify(x.values)),
+        )
         .slice(0, width)
-        .map((x) => x.member);
-      beam = ranked.map((x) => ({ values: x.values, score: x.score }));
+        .map((i) => pool[i]!);
+      beam = ranked.map((x) => ({ values: x.values, score: x.score, metrics: x.metrics }));
       const top = ranked[0]!;
       context.restore(top.values);
       const kept = top !== previousTop;
       const proposals = outcomes.map((o, i) => {
         const child = children.find((c) => c.outcome === i);
-        return { ...o, ...(child ? { score: child.score! } : {}), chosen: top.outcome === i };
+        return {
+          ...o,
+          ...(child ? { score: child.score!, metrics: child.metrics! } : {}),
+          chosen: top.outcome === i,
+        };
       });
       const skipped = perfect === beam.length && outcomes.length === 0;
       return {
@@ -149,18 +176,18 @@ export function beamSearch(options: BeamSearchOptions = {}): Algorithm {
         kept,
         ...(kept ? {} : { note: skipped ? PERFECT_NOTE : "the best candidate is unchanged" }),
         ...(skipped ? { skipped: "perfect-batch" as const } : {}),
-        score: { value: top.score!, on },
+        score: { value: top.score!, on, metrics: top.metrics! },
         terminate: outcomes.length > 0 && outcomes.every((o) => o.proposal.terminate),
       };
     },
     state() {
-      return { beam: beam.map((m) => ({ values: m.values, score: m.score })) };
+      return { beam: beam.map((m) => ({ values: m.values, score: m.score, metrics: m.metrics })) };
     },
     loadState(state) {
-      beam = savedCandidates("beamSearch", state, "beam").map((c) => ({
-        values: c.values as Snapshot,
-        score: typeof c.score === "number" ? c.score : null,
-      }));
+      beam = savedCandidates("beamSearch", state, "beam").map((c) => {
+        const score = typeof c.score === "number" ? c.score : null;
+        return { values: c.values as Snapshot, score, metrics: savedMetrics(c.metrics, score) };
+      });
       if (beam.length === 0) throw new TypeError("beamSearch: saved beam is empty");
     },
   };

@@ -3,9 +3,17 @@
  * when it beats the current parameters.
  */
 import { validateOptions } from "@trace-ts/core/optimizer";
+import type { Metrics } from "../objective/metrics.js";
 import { type Snapshot, sameSnapshot } from "../snapshot.js";
 import { PERFECT_NOTE } from "./minibatch.js";
-import { positiveInteger, resolveScoreOn, type ScoreOn, scoreCurrent } from "./scoring.js";
+import {
+  measureCurrent,
+  positiveInteger,
+  resolveScoreOn,
+  type Scored,
+  type ScoreOn,
+  savedMetrics,
+} from "./scoring.js";
 import type { Algorithm, ProposalOutcome, StepOutcome } from "./types.js";
 
 /** Options of `bestOfN`. */
@@ -24,8 +32,9 @@ export interface BestOfNOptions {
  * optimizer for `n` candidate proposals with one `proposeCandidates(n)` call (asked concurrently;
  * nothing is changed), applies each in turn, scores it and reverts it. Identical proposals are
  * scored once. The optimizer is told every candidate's score (`observeScores`, undefined for a
- * candidate that changed nothing) before anything is applied; then the best candidate replaces
- * the current parameters only if it scores strictly higher than they do.
+ * candidate that changed nothing) before anything is applied; then the best candidate (the first
+ * in the run objective's ranking) replaces the current parameters only if it beats them: a
+ * strictly higher value, or, with a Pareto objective, dominance.
  *
  * The candidates differ as the optimizer makes them differ: by default each is asked with its own
  * sample index (so a response cache keeps them apart), `OptoPrimeMulti` spreads temperatures and
@@ -38,7 +47,7 @@ export interface BestOfNOptions {
 export function bestOfN(options: BestOfNOptions = {}): Algorithm {
   validateOptions("bestOfN", options, { n: "integer", scoreOn: "string" });
   const n = positiveInteger("bestOfN", "n", options.n ?? 4);
-  let baseline: number | null = null;
+  let baseline: Scored | null = null;
   let scoreOn: ScoreOn = "batch";
   return {
     name: "best-of-n",
@@ -46,34 +55,40 @@ export function bestOfN(options: BestOfNOptions = {}): Algorithm {
     needsValidation: options.scoreOn === "validation",
     async init(context) {
       scoreOn = resolveScoreOn("bestOfN", options.scoreOn, context);
-      baseline = scoreOn === "validation" ? context.initialScore : null;
+      // the initial evaluation's value is its score under the default objective; under another
+      // one the current parameters are measured at the first step
+      const initial = context.initialScore;
+      baseline =
+        scoreOn === "validation" && initial !== null && context.objective.isDefault
+          ? { value: initial, metrics: { score: initial } }
+          : null;
     },
     async step(context): Promise<StepOutcome> {
       scoreOn = resolveScoreOn("bestOfN", options.scoreOn, context);
       const sample = context.nextBatch();
       const batch = await context.runBatch(sample, { backward: true });
       if (context.skipPerfectBatches && batch.perfect) {
-        const known =
-          scoreOn === "batch"
-            ? batch.mean
-            : scoreOn === "validation" && baseline !== null
-              ? baseline
-              : undefined;
+        const known: Scored | undefined =
+          scoreOn === "batch" ? batch : scoreOn === "validation" && baseline !== null ? baseline : undefined;
         return {
           batch,
           proposals: [],
           kept: false,
           note: PERFECT_NOTE,
           skipped: "perfect-batch",
-          ...(known !== undefined ? { score: { value: known, on: scoreOn } } : {}),
+          ...(known !== undefined
+            ? { score: { value: known.value, on: scoreOn, metrics: known.metrics } }
+            : {}),
         };
       }
       const start = context.snapshot();
-      const current =
-        scoreOn === "validation" ? (baseline ?? (await context.evaluate("current"))) : batch.mean;
+      const current: Scored =
+        scoreOn === "validation"
+          ? (baseline ?? (await measureCurrent(context, scoreOn, sample, "current")))
+          : { value: batch.value, metrics: batch.metrics };
       context.phase(`${n} proposal${n === 1 ? "" : "s"}`);
       const asked = await context.proposeCandidates(n);
-      const candidates: { outcome: ProposalOutcome; values: Snapshot | undefined }[] = [];
+      const candidates: { outcome: ProposalOutcome; values: Snapshot | undefined; metrics?: Metrics }[] = [];
       for (const [i, proposal] of asked.entries()) {
         const k = i + 1;
         context.phase(`candidate ${k}/${asked.length}`);
@@ -84,28 +99,33 @@ export function bestOfN(options: BestOfNOptions = {}): Algorithm {
         }
         const values = context.snapshot();
         const twin = candidates.find((c) => c.values !== undefined && sameSnapshot(c.values, values));
-        let score: number;
-        if (twin?.outcome.score !== undefined) score = twin.outcome.score;
-        else score = await scoreCurrent(context, scoreOn, sample, `candidate ${k}`);
+        const scored: Scored =
+          twin?.metrics !== undefined && twin.outcome.score !== undefined
+            ? { value: twin.outcome.score, metrics: twin.metrics }
+            : await measureCurrent(context, scoreOn, sample, `candidate ${k}`);
         context.revert(applied);
-        candidates.push({ outcome: { proposal, applied, score, chosen: false }, values });
+        candidates.push({
+          outcome: { proposal, applied, score: scored.value, metrics: scored.metrics, chosen: false },
+          values,
+          metrics: scored.metrics,
+        });
       }
       context.restore(start);
       // every candidate's score, before the winner is applied
       context.observeScores(asked.map((proposal, i) => ({ proposal, score: candidates[i]!.outcome.score })));
-      let best = -1;
-      for (let i = 0; i < candidates.length; i++) {
-        const s = candidates[i]!.outcome.score;
-        if (s !== undefined && (best === -1 || s > candidates[best]!.outcome.score!)) best = i;
-      }
+      // the objective's ranking of the scored candidates (in the order asked)
+      const scoredIndices = candidates.flatMap((c, i) => (c.metrics === undefined ? [] : [i]));
+      const ranking = context.objective.rank(
+        scoredIndices.map((i) => candidates[i]!.metrics!),
+        scoredIndices.map((i) => JSON.stringify(candidates[i]!.values)),
+      );
+      const best = ranking.length === 0 ? -1 : scoredIndices[ranking[0]!]!;
       const winner = best === -1 ? undefined : candidates[best]!;
-      const kept = winner !== undefined && winner.outcome.score! > current;
-      if (kept) {
-        context.restore(winner.values!);
-        if (scoreOn === "validation") baseline = winner.outcome.score!;
-      } else if (scoreOn === "validation") baseline = current;
+      const kept = winner !== undefined && context.objective.better(winner.metrics!, current.metrics);
+      const now: Scored = kept ? { value: winner.outcome.score!, metrics: winner.metrics! } : current;
+      if (kept) context.restore(winner.values!);
+      if (scoreOn === "validation") baseline = now;
       const proposals = candidates.map((c, i) => ({ ...c.outcome, chosen: kept && i === best }));
-      const value = kept ? winner.outcome.score! : current;
       return {
         batch,
         proposals,
@@ -116,20 +136,22 @@ export function bestOfN(options: BestOfNOptions = {}): Algorithm {
               note:
                 winner === undefined
                   ? "no proposal changed anything"
-                  : `no candidate beat the current parameters (best ${winner.outcome.score!.toFixed(4)} vs ${current.toFixed(4)})`,
+                  : `no candidate beat the current parameters (best ${winner.outcome.score!.toFixed(4)} vs ${current.value.toFixed(4)})`,
             }),
-        score: { value, on: scoreOn },
+        score: { value: now.value, on: scoreOn, metrics: now.metrics },
         terminate: proposals.some((p) => p.proposal.terminate) && !kept,
       };
     },
     state() {
-      return { baseline };
+      return { baseline: baseline?.value ?? null, metrics: baseline?.metrics ?? null };
     },
     loadState(state) {
-      const b = (state as { baseline?: unknown } | null)?.baseline;
+      const saved = state as { baseline?: unknown; metrics?: unknown } | null;
+      const b = saved?.baseline;
       if (b !== null && typeof b !== "number")
         throw new TypeError("bestOfN: saved state needs { baseline: number | null }");
-      baseline = b;
+      const metrics = savedMetrics(saved?.metrics, b);
+      baseline = b === null || metrics === null ? null : { value: b, metrics };
     },
   };
 }

@@ -1,7 +1,16 @@
 /** Helpers shared by the search algorithms. */
 import { InvalidOptionError } from "@trace-ts/core";
 import type { SampledBatch } from "../data/sampler.js";
+import type { Metrics } from "../objective/metrics.js";
 import type { AlgorithmContext } from "./types.js";
+
+/** @internal A candidate's measurement: the objective's value and the mean metrics behind it. */
+export interface Scored {
+  /** The objective's value of `metrics`. */
+  readonly value: number;
+  /** Mean of each metric. */
+  readonly metrics: Metrics;
+}
 
 /** Where search algorithms score candidates. */
 export type ScoreOn = "validation" | "batch";
@@ -18,15 +27,46 @@ export function resolveScoreOn(
   return asked ?? (context.hasValidation ? "validation" : "batch");
 }
 
-/** @internal Scores the parameters in effect on the validation set or on the step's minibatch. */
+/**
+ * @internal Measures the parameters in effect on the validation set or on the step's minibatch:
+ * the objective's value and the mean metrics.
+ */
+export async function measureCurrent(
+  context: AlgorithmContext,
+  on: ScoreOn,
+  batch: SampledBatch,
+  label: string,
+): Promise<Scored> {
+  const { value, metrics } =
+    on === "validation" ? await context.measure(label) : await context.runBatch(batch, { backward: false });
+  return { value, metrics };
+}
+
+/** @internal The objective's value of the parameters in effect (see `measureCurrent`). */
 export async function scoreCurrent(
   context: AlgorithmContext,
   on: ScoreOn,
   batch: SampledBatch,
   label: string,
 ): Promise<number> {
-  if (on === "validation") return context.evaluate(label);
-  return (await context.runBatch(batch, { backward: false })).mean;
+  return (await measureCurrent(context, on, batch, label)).value;
+}
+
+/**
+ * @internal Saved metrics of a candidate, or those of a state written before metrics were kept:
+ * its score alone (exact for the default objective, the only one such states were written with).
+ */
+export function savedMetrics(metrics: unknown, score: number | null): Metrics | null {
+  if (metrics !== undefined && metrics !== null) {
+    if (
+      typeof metrics !== "object" ||
+      Array.isArray(metrics) ||
+      !Object.values(metrics).every((v) => typeof v === "number")
+    )
+      throw new TypeError("saved metrics must be an object of numbers");
+    return metrics as Metrics;
+  }
+  return score === null ? null : { score };
 }
 
 /** @internal Checks a positive integer option. */

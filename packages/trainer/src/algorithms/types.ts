@@ -14,6 +14,8 @@ import type { Rng } from "../data/rng.js";
 import type { SampledBatch } from "../data/sampler.js";
 import type { ExampleResult, OutageFailure } from "../evaluate.js";
 import type { StepSkip } from "../log/records.js";
+import type { Metrics } from "../objective/metrics.js";
+import type { Objective } from "../objective/objective.js";
 import type { Snapshot } from "../snapshot.js";
 
 /** A minibatch after its forward pass: per-example results in batch order. */
@@ -33,6 +35,10 @@ export interface BatchRun {
   readonly feedback: readonly string[];
   /** Mean score. */
   readonly mean: number;
+  /** Mean of each metric over the examples scored (`score`, the guide's metrics, automatic ones). */
+  readonly metrics: Metrics;
+  /** The run objective's value of `metrics` (the mean score under the default objective). */
+  readonly value: number;
   /** Examples whose forward pass failed with an error. */
   readonly errors: number;
   /** Examples a model outage kept from running: not scored, no feedback sent backward. */
@@ -50,8 +56,10 @@ export interface ProposalOutcome {
   readonly proposal: Proposal | StepReport;
   /** The changes it makes relative to the parameters it started from. */
   readonly applied: readonly AppliedChange[];
-  /** Its score, when evaluated. */
+  /** Its score (the objective's value), when evaluated. */
   readonly score?: number;
+  /** What it measured (means per metric), when evaluated. */
+  readonly metrics?: Metrics;
   /** Whether its parameters are in effect after the step. */
   readonly chosen: boolean;
   /** Index of the candidate it started from (beam/UCB). */
@@ -70,13 +78,20 @@ export interface StepOutcome {
   readonly note?: string;
   /** Score of the parameters in effect after the step, when the algorithm measured it. */
   readonly score?: {
-    /** The score (mean over the examples scored). */
+    /** The objective's value (the mean score under the default objective). */
     readonly value: number;
     /** What it was measured on: the validation set, or the step's training minibatch. */
     readonly on: "validation" | "batch";
+    /** The means per metric it was computed from, when the algorithm has them. */
+    readonly metrics?: Metrics;
   };
   /** The optimizer said the problem is solved. */
   readonly terminate?: boolean;
+  /**
+   * Set when the algorithm's own budget (e.g. `paretoSearch`'s `maxModelCalls`) is spent: the run
+   * ends after this step with reason `search-budget` and this message.
+   */
+  readonly budgetSpent?: string;
   /** Set when the step made no optimizer call on purpose (logged as the step record's `skipped`). */
   readonly skipped?: StepSkip;
 }
@@ -87,6 +102,20 @@ export interface ContextEvaluateOptions {
   readonly indices?: readonly number[];
   /** Which data (default `validation`). */
   readonly pool?: "validation" | "train";
+}
+
+/** What an evaluation measured (`AlgorithmContext.measure`). */
+export interface Measurement {
+  /** The objective's value of `metrics`. */
+  readonly value: number;
+  /** Mean of each metric over the examples scored. */
+  readonly metrics: Metrics;
+  /** Indices (into the pool) of the examples scored, in order (outages left out). */
+  readonly indices: readonly number[];
+  /** Each scored example's metrics, in the order of `indices`. */
+  readonly examples: readonly Metrics[];
+  /** How many examples were run (scored ones and those a model outage kept from running). */
+  readonly rollouts: number;
 }
 
 /** What the training loop offers an algorithm during `init` and `step`. */
@@ -121,8 +150,21 @@ export interface AlgorithmContext {
    * feedback, then sends each output its own feedback (in batch order) so the optimizer can step.
    */
   runBatch(batch: SampledBatch, options: { readonly backward: boolean }): Promise<BatchRun>;
-  /** Evaluates the parameters in effect (logged as an `eval` record); resolves with the mean. */
+  /**
+   * How candidates are compared: the run's objective (`train({ objective })`; default: the
+   * guide's score). Rank and compare candidates with it, not with raw scores.
+   */
+  readonly objective: Objective;
+  /**
+   * Evaluates the parameters in effect (logged as an `eval` record); resolves with the
+   * objective's value (the mean score under the default objective).
+   */
   evaluate(label: string, options?: ContextEvaluateOptions): Promise<number>;
+  /**
+   * Evaluates the parameters in effect like `evaluate`, and resolves with everything measured:
+   * the objective's value, mean metrics and each example's metrics.
+   */
+  measure(label: string, options?: ContextEvaluateOptions): Promise<Measurement>;
   /** The parameters' current values. */
   snapshot(): Snapshot;
   /** Sets the parameters to `snapshot`. */

@@ -3,6 +3,7 @@
  * atomically (temporary file + rename, via `write-file-atomic`) after every step. A reader sees
  * either the previous checkpoint or the new one, never a mix.
  */
+
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { OptimizerState } from "@trace-ts/core";
@@ -11,6 +12,7 @@ import type { RngState } from "../data/rng.js";
 import type { SamplerState } from "../data/sampler.js";
 import { CheckpointError, CheckpointNotFoundError } from "../errors.js";
 import type { ParameterValueRecord, StopReason, UsageRecord } from "../log/records.js";
+import type { ObjectiveConfig } from "../objective/objective.js";
 
 /** `format` of every checkpoint file. */
 export const CHECKPOINT_FORMAT = "trace-ts/trainer-checkpoint";
@@ -49,6 +51,11 @@ export interface Checkpoint {
     /** The run's `shuffle`: whether the training set is shuffled every epoch. */
     readonly shuffle: boolean;
   };
+  /**
+   * How candidates were compared (`train({ objective })`, defaults filled in; must match on
+   * resume). Absent in checkpoints written before objectives existed: they used the default.
+   */
+  readonly objective?: ObjectiveConfig;
   /** Fingerprints of the datasets (must match on resume). */
   readonly datasets: {
     /** Fingerprint of the training set (a SHA-256 digest of its items as JSON). */
@@ -152,6 +159,11 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     "settings",
   );
   need(typeof c.datasets?.train === "string", "datasets");
+  need(
+    c.objective === undefined ||
+      (typeof c.objective === "object" && c.objective !== null && typeof c.objective.kind === "string"),
+    "objective",
+  );
   need(
     Array.isArray(c.parameters) &&
       c.parameters.every((p) => typeof p?.name === "string" && typeof p?.key === "string"),

@@ -7,6 +7,7 @@
 import type { ParameterNode } from "@trace-ts/core";
 import { sameValue } from "@trace-ts/core/optimizer";
 import { CheckpointMismatchError, CheckpointValueError } from "../errors.js";
+import { Objective, type ObjectiveConfig } from "../objective/objective.js";
 import type { Snapshot } from "../snapshot.js";
 import type { Checkpoint } from "./checkpoint.js";
 
@@ -20,6 +21,8 @@ export interface RunIdentity {
   readonly datasets: { readonly train: string; readonly validation: string | null };
   /** The optimizer's name. */
   readonly optimizer: string;
+  /** How candidates are compared (defaults filled in). */
+  readonly objective: ObjectiveConfig;
 }
 
 /** What the checks read of a parameter: its name, current value and validator. */
@@ -33,7 +36,7 @@ export type MatchParameters = "name" | "position";
 
 /**
  * Checks that a checkpoint was written by a run with the same algorithm and options, seed, batch
- * size, shuffling, datasets and optimizer.
+ * size, shuffling, datasets, optimizer and objective.
  * @param checkpoint the checkpoint
  * @param run the identity of the run that would continue it
  * @param path the checkpoint's file, for the error
@@ -58,6 +61,10 @@ export function checkCompatible(checkpoint: Checkpoint, run: RunIdentity, path: 
   if (cp.datasets.validation !== run.datasets.validation) differences.push("the validation set differs");
   if (cp.optimizer.optimizer !== run.optimizer)
     differences.push(`optimizer ${cp.optimizer.optimizer} vs ${run.optimizer}`);
+  // a checkpoint from before objectives compared the guide's score: the default objective
+  const saved = JSON.stringify(cp.objective ?? Objective.from(undefined).config);
+  if (saved !== JSON.stringify(run.objective))
+    differences.push(`objective ${saved} vs ${JSON.stringify(run.objective)}`);
   if (differences.length > 0) throw new CheckpointMismatchError(path, differences.join("; "));
 }
 

@@ -5,6 +5,7 @@
 import { describeValue } from "@trace-ts/core/optimizer";
 import type { Example } from "../data/example.js";
 import { GuideError } from "../errors.js";
+import { checkGuideMetrics, type Metrics } from "../objective/metrics.js";
 
 /** A guide's verdict on one output. */
 export interface GuideResult {
@@ -12,6 +13,14 @@ export interface GuideResult {
   readonly score: number;
   /** What is right or wrong and, ideally, how to fix it; sent backward as the output's feedback. */
   readonly feedback: string;
+  /**
+   * Other named measurements of this output (e.g. `{ brevity: 0.8, cost: 0.002 }`): finite
+   * numbers, at most 32, not named `score`. A run's `objective` can weigh them against the score
+   * or keep a Pareto front over them; evaluations and run logs report their means. A name the run
+   * measures automatically (`latencyMs`, `tokens`, `modelCalls`, `cost`) given here replaces the
+   * automatic value.
+   */
+  readonly metrics?: Metrics;
 }
 
 /** What a guide receives besides the output and the example. */
@@ -48,8 +57,8 @@ export interface Guide<O = unknown, I = unknown, T = unknown> {
 }
 
 /**
- * Checks that a guide returned `{ score: finite number, feedback: string }` and returns a clean
- * copy; anything else throws `GuideError`.
+ * Checks that a guide returned `{ score: finite number, feedback: string, metrics?: { name: finite
+ * number } }` and returns a clean copy; anything else throws `GuideError`.
  *
  * @param guideName the guide's name, for the error
  * @param value what the guide returned
@@ -58,12 +67,15 @@ export function validGuideResult(guideName: string, value: unknown): GuideResult
   if (value === null || typeof value !== "object") {
     throw new GuideError(guideName, `expected { score, feedback }, got ${describeValue(value)}`);
   }
-  const { score, feedback } = value as { score?: unknown; feedback?: unknown };
+  const { score, feedback, metrics } = value as { score?: unknown; feedback?: unknown; metrics?: unknown };
   if (typeof score !== "number" || !Number.isFinite(score)) {
     throw new GuideError(guideName, `score must be a finite number, got ${describeValue(score)}`);
   }
   if (typeof feedback !== "string") {
     throw new GuideError(guideName, `feedback must be a string, got ${describeValue(feedback)}`);
   }
-  return { score, feedback };
+  if (metrics === undefined) return { score, feedback };
+  const checked = checkGuideMetrics(metrics);
+  if ("problem" in checked) throw new GuideError(guideName, checked.problem);
+  return { score, feedback, metrics: checked.metrics };
 }

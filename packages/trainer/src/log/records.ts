@@ -4,6 +4,8 @@
  * explains each field.
  */
 import type { ChatMessage } from "@trace-ts/core";
+import type { Metrics } from "../objective/metrics.js";
+import type { ObjectiveConfig } from "../objective/objective.js";
 
 /** `format` of the first record of every run log. */
 export const RUN_LOG_FORMAT = "trace-ts/run-log";
@@ -30,6 +32,8 @@ export type StopReason =
   | "budget"
   /** The run's `AbortSignal` fired. */
   | "cancelled"
+  /** The algorithm's own budget (e.g. `paretoSearch`'s `maxModelCalls`) is spent. */
+  | "search-budget"
   /**
    * A language model could not be used: `maxConsecutiveOutages` model outages in a row
    * (`ModelUnavailableError`; the message names the model error).
@@ -137,8 +141,10 @@ export interface ProposalRecord {
   readonly applied: readonly ChangeRecord[];
   /** The same changes as a readable diff. */
   readonly diff: string;
-  /** The candidate's score, when it was evaluated; null otherwise. */
+  /** The candidate's score (the objective's value), when it was evaluated; null otherwise. */
   readonly score: number | null;
+  /** The means per metric behind `score`, when the algorithm measured them. */
+  readonly metrics?: Metrics;
   /** Whether this proposal's parameters are in effect after the step. */
   readonly chosen: boolean;
 }
@@ -185,6 +191,11 @@ export interface RunRecord {
   readonly maxSteps: number | null;
   /** Examples in flight at once. */
   readonly concurrency: number;
+  /**
+   * How candidates were compared (`train({ objective })`, defaults filled in); absent in logs
+   * written before objectives existed (they compared the guide's score).
+   */
+  readonly objective?: ObjectiveConfig;
   /** The datasets. */
   readonly datasets: {
     /** The training set. */
@@ -219,6 +230,13 @@ export interface EvalRecord {
   readonly scores: readonly number[];
   /** Mean score. */
   readonly mean: number;
+  /**
+   * Mean of each metric over the examples scored (`score`, the guide's metrics, `latencyMs`, and
+   * with a usage tracker `tokens`, `modelCalls`, `cost`); absent in older logs.
+   */
+  readonly metrics?: Metrics;
+  /** The objective's value of `metrics`; present only when the run's objective is not the default. */
+  readonly value?: number;
   /** Examples whose forward pass failed with an error. */
   readonly errors: number;
   /** Examples left out (not scored) because of a model outage; absent when there were none. */
@@ -249,6 +267,8 @@ export interface StepRecord {
     readonly errors: number;
     /** Mean score. */
     readonly mean: number;
+    /** Mean of each metric over the examples scored; absent in older logs. */
+    readonly metrics?: Metrics;
     /**
      * Examples of the batch left out (not scored, nothing sent backward) because of a model
      * outage; absent when there were none.
@@ -269,10 +289,12 @@ export interface StepRecord {
   readonly skipped?: StepSkip;
   /** Score of the parameters in effect after the step, when measured. */
   readonly score: {
-    /** The mean score. */
+    /** The objective's value (the mean score under the default objective). */
     readonly value: number;
     /** What it was measured on: the validation set, or the step's training minibatch. */
     readonly on: "validation" | "batch";
+    /** The means per metric it was computed from, when the algorithm reported them. */
+    readonly metrics?: Metrics;
   } | null;
   /** The best score so far and the step whose parameters had it. */
   readonly best: {

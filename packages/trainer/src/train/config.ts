@@ -19,6 +19,7 @@ import { Dataset } from "../data/dataset.js";
 import type { Example } from "../data/example.js";
 import type { Guide } from "../guides/types.js";
 import type { RunLogRecord } from "../log/records.js";
+import { Objective, type ObjectiveConfig } from "../objective/objective.js";
 import type { ProgressOptions } from "../progress.js";
 
 /** When to stop before the step or epoch limit. */
@@ -76,6 +77,15 @@ export interface TrainConfig<I = unknown, O = unknown, T = unknown> {
   readonly evalEvery?: number;
   /** Score of an example whose forward pass failed with an error (default 0). */
   readonly errorScore?: number;
+  /**
+   * How candidates and evaluations are compared when the guide reports several metrics (default:
+   * `{ kind: "scalar" }`, the guide's score). `weighted` sums metrics (e.g. score against `cost`
+   * with `minimize: ["cost"]`); `pareto` keeps candidates no other beats on every metric. Every
+   * algorithm selects with it; the run's best parameters, early stopping and the scores in the
+   * log are its value. Metrics `latencyMs` and, with `usage`, `tokens`, `modelCalls` and `cost`
+   * of the agent's own model calls are measured without the guide writing them.
+   */
+  readonly objective?: ObjectiveConfig;
   /** Early stopping. */
   readonly earlyStop?: EarlyStopOptions;
   /** Put the best parameters found back at the end (default true). */
@@ -157,6 +167,7 @@ const SCHEMA = {
   concurrency: "integer",
   evalEvery: "integer",
   errorScore: "number",
+  objective: "object",
   earlyStop: "object",
   restoreBest: "boolean",
   checkpoint: "string",
@@ -193,6 +204,7 @@ export interface Settings<I, O, T> {
   readonly concurrency: number;
   readonly evalEvery: number;
   readonly errorScore: number;
+  readonly objective: Objective;
   readonly earlyStop: EarlyStopOptions;
   readonly restoreBest: boolean;
   readonly checkpoint: string | undefined;
@@ -360,7 +372,7 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
       throw new InvalidOptionError(
         WHERE,
         "algorithm",
-        `must be made by minibatch(), bestOfN(), beamSearch() or ucbSearch() (it has no ${method}())`,
+        `must be made by an algorithm factory such as minibatch(), bestOfN(), prioritySearch() or paretoSearch() (it has no ${method}())`,
       );
     }
   }
@@ -391,6 +403,7 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
     concurrency: config.concurrency ?? 4,
     evalEvery: config.evalEvery ?? 1,
     errorScore: config.errorScore ?? 0,
+    objective: Objective.from(config.objective, config.seed ?? 0),
     earlyStop,
     restoreBest: config.restoreBest ?? true,
     checkpoint: config.checkpoint,

@@ -53,7 +53,9 @@ export function algorithmContext<I, O, T>(step: number, sources: ContextSources<
     skipPerfectBatches: s.skipPerfectBatches,
     nextBatch: () => run.sampler.next(),
     runBatch: (batch, options) => runner.runBatch(batch, options.backward),
+    objective: s.objective,
     evaluate: (label, options) => runner.evaluate(step, label, options ?? {}),
+    measure: (label, options) => runner.measure(step, label, options ?? {}),
     snapshot: () => takeSnapshot(run.parameters),
     restore: (snapshot) => restoreSnapshot(run.parameters, snapshot),
     propose: async () => {

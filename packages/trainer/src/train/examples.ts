@@ -4,7 +4,7 @@
  * the run's `StopRules`; examples an outage kept from running are left out.
  */
 import type { Node } from "@trace-ts/core";
-import type { BatchRun, ContextEvaluateOptions } from "../algorithms/types.js";
+import type { BatchRun, ContextEvaluateOptions, Measurement } from "../algorithms/types.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Example } from "../data/example.js";
 import type { SampledBatch } from "../data/sampler.js";
@@ -17,6 +17,7 @@ import {
   summarize,
 } from "../evaluate.js";
 import type { EvalRecord } from "../log/records.js";
+import type { Metrics } from "../objective/metrics.js";
 import type { TrainingProgress } from "../progress.js";
 import type { Settings } from "./config.js";
 import { evalRecord } from "./log-records.js";
@@ -38,6 +39,8 @@ export interface RunnerLinks {
 export class ExampleRunner<I, O, T> {
   readonly #s: Settings<I, O, T>;
   readonly #links: RunnerLinks;
+  /** Whether the objective's metrics were checked against what examples measure. */
+  #checked = false;
 
   /**
    * @param settings the run's validated configuration
@@ -69,6 +72,7 @@ export class ExampleRunner<I, O, T> {
       });
     }
     const top = s.guide.maxScore;
+    this.#check(summary.results);
     return {
       epoch: batch.epoch,
       indices: results.map((r) => r.index),
@@ -76,6 +80,8 @@ export class ExampleRunner<I, O, T> {
       scores: summary.scores,
       feedback,
       mean: summary.mean,
+      metrics: summary.metrics,
+      value: s.objective.value(summary.metrics),
       errors: summary.errors,
       outages: summary.outages,
       perfect:
@@ -93,11 +99,28 @@ export class ExampleRunner<I, O, T> {
    * @param options which pool and which indices
    */
   async evaluate(step: number, label: string, options: ContextEvaluateOptions): Promise<number> {
+    return (await this.measure(step, label, options)).value;
+  }
+
+  /**
+   * Evaluates like `evaluate` and returns everything measured.
+   * @param step the step it belongs to
+   * @param label what is evaluated
+   * @param options which pool and which indices
+   */
+  async measure(step: number, label: string, options: ContextEvaluateOptions): Promise<Measurement> {
     const s = this.#s;
     const pool = options.pool ?? "validation";
     const data = pool === "validation" ? s.validation : s.train;
     if (data === undefined) throw new RangeError("evaluate: there is no validation set");
-    return (await this.evaluateFull(step, label, pool, data, options.indices)).mean;
+    const evaluation = await this.evaluateFull(step, label, pool, data, options.indices);
+    return {
+      value: s.objective.value(evaluation.metrics),
+      metrics: evaluation.metrics,
+      indices: evaluation.results.map((r) => r.index),
+      examples: evaluation.results.map((r) => r.metrics),
+      rollouts: evaluation.results.length + evaluation.outages.length,
+    };
   }
 
   /**
@@ -122,8 +145,24 @@ export class ExampleRunner<I, O, T> {
       this.#settings(false, `${split} (${label})`),
     );
     const evaluation = summarize(outcomes, performance.now() - started);
-    this.#links.write(evalRecord(step, split, label, indices, evaluation));
+    this.#check(evaluation.results);
+    this.#links.write(evalRecord(step, split, label, indices, evaluation, this.#s.objective));
     return evaluation;
+  }
+
+  /**
+   * Once per run, on the first results that ran without an error: every metric the objective
+   * reads must be measured by some of them (`InvalidOptionError` otherwise: a misspelt name, or
+   * `cost` without a priced usage tracker).
+   */
+  #check(results: readonly { readonly metrics: Metrics; readonly error?: string }[]): void {
+    if (this.#checked || this.#s.objective.isDefault) return;
+    const clean = results.filter((r) => r.error === undefined);
+    if (clean.length === 0) return;
+    this.#checked = true;
+    const measured = new Set<string>();
+    for (const r of clean) for (const name of Object.keys(r.metrics)) measured.add(name);
+    this.#s.objective.checkMeasured(measured);
   }
 
   /**
@@ -154,6 +193,7 @@ export class ExampleRunner<I, O, T> {
       signal,
       onProgress: (done, total) => progress.phase(`${label} ${done}/${total}`),
       onOutage: (error) => stops.outage("examples", error),
+      ...(s.usage ? { usage: s.usage } : {}),
       onRan: () => stops.ran(),
     };
   }

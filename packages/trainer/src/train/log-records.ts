@@ -27,6 +27,7 @@ import {
   type StopReason,
   type UsageRecord,
 } from "../log/records.js";
+import type { Objective } from "../objective/objective.js";
 import { takeSnapshot } from "../snapshot.js";
 import type { Settings } from "./config.js";
 import type { BestParameters } from "./early-stop.js";
@@ -108,7 +109,8 @@ export function proposalRecord(outcome: ProposalOutcome): ProposalRecord {
     })),
     applied: outcome.applied.map(changeRecord),
     diff: formatChanges(outcome.applied),
-    score: outcome.score ?? null,
+    score: outcome.score !== undefined && Number.isFinite(outcome.score) ? outcome.score : null,
+    ...(outcome.metrics !== undefined ? { metrics: { ...outcome.metrics } } : {}),
     chosen: outcome.chosen,
   };
 }
@@ -139,6 +141,7 @@ export function runRecord<I, O, T>(
     epochs: s.epochs ?? null,
     maxSteps: s.maxSteps ?? null,
     concurrency: s.concurrency,
+    objective: s.objective.config,
     datasets: {
       train: datasetInfo(s.train),
       validation: s.validation ? datasetInfo(s.validation) : null,
@@ -186,6 +189,7 @@ export function stepRecord(facts: StepFacts): StepRecord {
       feedback: [...batch.feedback],
       errors: batch.errors,
       mean: batch.mean,
+      metrics: { ...batch.metrics },
       ...(batch.outages.length > 0 ? { outages: batch.outages.map(outageRecord) } : {}),
     },
     proposals: outcome.proposals.map(proposalRecord),
@@ -194,7 +198,14 @@ export function stepRecord(facts: StepFacts): StepRecord {
     kept: outcome.kept,
     note: outcome.note ?? null,
     ...(outcome.skipped !== undefined ? { skipped: outcome.skipped } : {}),
-    score: facts.score ?? null,
+    score:
+      facts.score === undefined || facts.score === null
+        ? null
+        : {
+            value: facts.score.value,
+            on: facts.score.on,
+            ...(facts.score.metrics !== undefined ? { metrics: { ...facts.score.metrics } } : {}),
+          },
     best: facts.best,
     usage: facts.usage,
     totals: facts.totals,
@@ -209,6 +220,7 @@ export function stepRecord(facts: StepFacts): StepRecord {
  * @param label what was evaluated
  * @param indices the indices asked for, or undefined for the whole split in order
  * @param evaluation the result (with outages, the indices recorded are those scored)
+ * @param objective the run's objective (its value is recorded unless it is the default)
  */
 export function evalRecord(
   step: number,
@@ -216,8 +228,11 @@ export function evalRecord(
   label: string,
   indices: readonly number[] | undefined,
   evaluation: Evaluation<unknown>,
+  objective?: Objective,
 ): EvalRecord {
   const outages = evaluation.outages;
+  const value =
+    objective !== undefined && !objective.isDefault ? objective.value(evaluation.metrics) : undefined;
   return {
     type: "eval",
     time: now(),
@@ -233,6 +248,8 @@ export function evalRecord(
           : [...indices],
     scores: [...evaluation.scores],
     mean: evaluation.mean,
+    metrics: { ...evaluation.metrics },
+    ...(value !== undefined && Number.isFinite(value) ? { value } : {}),
     errors: evaluation.errors,
     ...(outages.length > 0 ? { outages: outages.map(outageRecord) } : {}),
     durationMs: evaluation.durationMs,

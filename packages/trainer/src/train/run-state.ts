@@ -160,6 +160,7 @@ export function identityOf<I, O, T>(settings: Settings<I, O, T>): RunIdentity {
     settings: { seed: s.seed, batchSize: s.batchSize, shuffle: s.shuffle },
     datasets: { train: s.train.fingerprint(), validation: s.validation?.fingerprint() ?? null },
     optimizer: s.optimizer.name,
+    objective: s.objective.config,
   };
 }
 
@@ -200,6 +201,7 @@ export function checkpointOf(
       batchSize: identity.settings.batchSize,
       shuffle: identity.settings.shuffle,
     },
+    objective: identity.objective,
     datasets: { train: identity.datasets.train, validation: identity.datasets.validation },
     parameters: parameters.map((p, i) => ({ name: p.name, key: p.key, value: state.parameters[i] })),
     agentState: state.agent,

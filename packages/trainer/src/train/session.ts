@@ -68,7 +68,12 @@ export interface TrainResult {
 }
 
 /** Reasons that end a run for good (resume does not continue past them). */
-const FINAL: ReadonlySet<StopReason> = new Set(["early-stop", "target-reached", "terminated"]);
+const FINAL: ReadonlySet<StopReason> = new Set([
+  "early-stop",
+  "target-reached",
+  "terminated",
+  "search-budget",
+]);
 
 /** @internal Runs (or resumes) one training run. */
 export class Session<I, O, T> {
@@ -90,7 +95,7 @@ export class Session<I, O, T> {
   constructor(settings: Settings<I, O, T>) {
     const s = settings;
     this.#s = s;
-    this.#progress = new TrainingProgress(s.progress);
+    this.#progress = new TrainingProgress(s.progress, s.objective.describe());
     this.#usage = new UsageMeter(s.usage, s.budget);
     const signal = this.#controller.signal;
     this.#stops = new StopRules(signal, s.maxConsecutiveOutages, this.#usage);
@@ -244,25 +249,31 @@ export class Session<I, O, T> {
       outcome = await s.algorithm.step(context);
       score = outcome.score;
       if (s.validation && score?.on !== "validation" && number % s.evalEvery === 0) {
-        score = {
-          value: await this.#runner.evaluate(number, "after step", { pool: "validation" }),
-          on: "validation",
-        };
+        const measured = await this.#runner.measure(number, "after step", { pool: "validation" });
+        score = { value: measured.value, on: "validation", metrics: measured.metrics };
       }
       this.#stops.checkBudget();
     } catch (error) {
       return this.#failed(error, rollback, logMark);
     }
+    // a value the objective could not compute (a metric it reads was missing everywhere) is no
+    // measurement: it is neither recorded nor compared
+    if (score !== undefined && score !== null && !Number.isFinite(score.value)) score = undefined;
     const after = takeSnapshot(run.parameters);
     // best parameters: scores of the parameters now in effect, on validation data when there is
     // some (a search algorithm without validation data scores its candidates on the batch)
     if (score !== undefined && (score.on === "validation" || !s.validation))
       run.scores.consider(score.value, number, after);
     const measured =
-      score?.on === "validation" || !s.validation ? (score?.value ?? outcome.batch.mean) : undefined;
+      score?.on === "validation" || !s.validation ? (score?.value ?? outcome.batch.value) : undefined;
     let reason: StopReason | undefined;
-    if (measured !== undefined) reason = run.scores.observe(measured);
+    let message: string | null = null;
+    if (measured !== undefined && Number.isFinite(measured)) reason = run.scores.observe(measured);
     if (reason === undefined && outcome.terminate && s.earlyStop.onTerminate) reason = "terminated";
+    if (reason === undefined && outcome.budgetSpent !== undefined) {
+      reason = "search-budget";
+      message = outcome.budgetSpent;
+    }
     const usage = this.#usage.absorb(outcome.proposals.flatMap((p) => p.proposal.calls));
     const applied = snapshotChanges(run.parameters, before, after);
     run.step = number;
@@ -281,11 +292,11 @@ export class Session<I, O, T> {
     if (reason !== undefined && FINAL.has(reason)) run.finished = reason;
     await this.#saveCheckpoint();
     this.#progress.step(number, {
-      score: score?.value ?? outcome.batch.mean,
+      score: score?.value ?? outcome.batch.value,
       best: run.scores.best?.score ?? null,
       tokens: this.#usage.totals.totalTokens,
     });
-    return reason === undefined ? undefined : { reason, message: null };
+    return reason === undefined ? undefined : { reason, message };
   }
 
   /**

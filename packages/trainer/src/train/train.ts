@@ -43,7 +43,7 @@ export async function train<I, O, T>(config: TrainConfig<I, O, T>): Promise<Trai
  * agent and the models behave the same for the same inputs.
  *
  * The configuration must match the saved run (algorithm and its options, seed, batch size,
- * shuffle, datasets, parameter names, optimizer): otherwise `CheckpointMismatchError`. Limits
+ * shuffle, datasets, parameter names, optimizer, objective): otherwise `CheckpointMismatchError`. Limits
  * (`epochs`, `maxSteps`), concurrency and early stopping may change. A run that stopped for good
  * (early stop, target reached, terminated) is not continued; its end is recorded again.
  *

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 
 /**
  * The records of a run log without what legitimately differs between two runs of the same
- * configuration: times, durations, the run id, and `resume` records.
+ * configuration: times, durations (and the `latencyMs` metric), the run id, and `resume` records.
  */
 export function normalizedLog(path: string): unknown[] {
   const strip = (value: unknown): unknown => {
@@ -11,7 +11,7 @@ export function normalizedLog(path: string): unknown[] {
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value))
-        if (!["time", "durationMs", "runId"].includes(k)) out[k] = strip(v);
+        if (!["time", "durationMs", "runId", "latencyMs"].includes(k)) out[k] = strip(v);
       return out;
     }
     return value;

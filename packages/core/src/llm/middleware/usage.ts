@@ -1,6 +1,8 @@
 /**
- * Usage and cost accounting: counts calls, tokens and money per model and in total.
+ * Usage and cost accounting: counts calls, tokens and money per model and in total, and per
+ * measured piece of work (`UsageTracker.measure`).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { validateOptions } from "../../util/options.js";
 import { costOf, type ModelPrice, type PriceTable, priceLookup } from "../prices.js";
 import type { GenerateResult, LanguageModel, TokenUsage } from "../types.js";
@@ -65,6 +67,23 @@ const ZERO: UsageTotals = {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Totals being collected by `UsageTracker.measure` scopes, with the tracker each belongs to. */
+interface MeasureScope {
+  readonly tracker: UsageTracker;
+  readonly totals: Mutable<UsageTotals>;
+}
+
+/** The measure scopes enclosing the current async context (innermost last). */
+const measuring = new AsyncLocalStorage<readonly MeasureScope[]>();
+
+/** What `UsageTracker.measure` resolves with. */
+export interface MeasuredUsage<T> {
+  /** What the measured function returned. */
+  readonly value: T;
+  /** The calls it made through this tracker (in its async context, however deeply nested). */
+  readonly usage: UsageTotals;
+}
+
 /**
  * Accumulates usage and cost. Wrap models with `trackUsage(tracker)` (one tracker may watch many
  * models) and read `totals()` / `byModel()` at any time.
@@ -103,6 +122,29 @@ export class UsageTracker {
     return out;
   }
 
+  /**
+   * Runs `fn` and counts the calls reported to this tracker from inside it (its async context:
+   * awaited work, timers and promises it starts) apart from everything else — e.g. the model
+   * calls of one example's forward pass while other examples run concurrently. Scopes nest; the
+   * tracker's own totals count every call as before.
+   * @param fn the work to measure
+   * @param settled called with what was measured when `fn` settles, also when it throws (the
+   *   usage of failed work is otherwise lost with the error)
+   */
+  async measure<T>(
+    fn: () => T | Promise<T>,
+    settled?: (usage: UsageTotals) => void,
+  ): Promise<MeasuredUsage<T>> {
+    const scope: MeasureScope = { tracker: this, totals: { ...ZERO } };
+    const outer = measuring.getStore() ?? [];
+    try {
+      const value = await measuring.run([...outer, scope], fn);
+      return { value, usage: { ...scope.totals } };
+    } finally {
+      settled?.({ ...scope.totals });
+    }
+  }
+
   /** Starts counting from zero again. */
   reset(): void {
     this.#total = { ...ZERO };
@@ -121,7 +163,7 @@ export class UsageTracker {
     const usage: TokenUsage = cached ? { inputTokens: 0, outputTokens: 0 } : result.usage;
     const price = cached ? undefined : this.#price(model.provider, model.modelId, result.model);
     const cost = cached ? 0 : price ? costOf(usage, price) : undefined;
-    for (const t of [this.#total, this.#entry(key)]) {
+    for (const t of [this.#total, this.#entry(key), ...this.#scopes()]) {
       t.calls++;
       if (cached) t.cachedCalls++;
       t.inputTokens += usage.inputTokens;
@@ -145,6 +187,14 @@ export class UsageTracker {
   recordFailure(model: Pick<LanguageModel, "provider" | "modelId">): void {
     this.#total.failedCalls++;
     this.#entry(`${model.provider}:${model.modelId}`).failedCalls++;
+    for (const t of this.#scopes()) t.failedCalls++;
+  }
+
+  /** The totals of this tracker's measure scopes enclosing the current async context. */
+  #scopes(): Mutable<UsageTotals>[] {
+    const scopes = measuring.getStore();
+    if (scopes === undefined) return [];
+    return scopes.filter((s) => s.tracker === this).map((s) => s.totals);
   }
 
   #entry(key: string): Mutable<UsageTotals> {
