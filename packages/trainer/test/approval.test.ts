@@ -22,9 +22,12 @@ import {
   beamSearch,
   bestOfN,
   minibatch,
+  paretoSearch,
+  prioritySearch,
   readRunLog,
   runLogSchema,
   type StepRecord,
+  streamingPrioritySearch,
   train,
   ucbSearch,
 } from "@trace-ts/trainer";
@@ -116,6 +119,9 @@ describe("train() with approve", () => {
     ["best-of-n", () => bestOfN({ n: 2 })],
     ["beam-search", () => beamSearch({ width: 2, branches: 2 })],
     ["ucb-search", () => ucbSearch({ bufferSize: 2, evalSize: 2 })],
+    ["priority-search", () => prioritySearch({ numCandidates: 2 })],
+    ["streaming-priority-search", () => streamingPrioritySearch()],
+    ["pareto-search", () => paretoSearch({ numProposals: 2, merge: { every: 2 } })],
   ];
   it.each(algorithms)("%s: every proposal goes through the hook", async (_name, algorithm) => {
     const { agent, optimizer } = multiplierSetup(1, (current, index) => current + 1 + (index % 2));

@@ -10,10 +10,13 @@ import {
   bestOfN,
   exactMatch,
   minibatch,
+  paretoSearch,
+  prioritySearch,
   RUN_LOG_SCHEMA_PATH,
   readRunLog,
   resume,
   runLogSchema,
+  streamingPrioritySearch,
   train,
   ucbSearch,
 } from "@trace-ts/trainer";
@@ -57,6 +60,9 @@ describe("run log schema", () => {
     ["best-of-n", () => bestOfN({ n: 2 })],
     ["beam-search", () => beamSearch({ width: 2, branches: 2 })],
     ["ucb-search", () => ucbSearch({ bufferSize: 2, evalSize: 2 })],
+    ["priority-search", () => prioritySearch({ numCandidates: 2 })],
+    ["streaming-priority-search", () => streamingPrioritySearch()],
+    ["pareto-search", () => paretoSearch({ numProposals: 2, merge: { every: 2 } })],
   ];
   it.each(algorithms)("every record of a %s run validates", async (_name, algorithm) => {
     const d = dir();

@@ -10,6 +10,8 @@ import {
   type EvalRecord,
   type Example,
   guide,
+  paretoSearch,
+  Rng,
   type RunLogRecord,
   resume,
   type StepRecord,
@@ -25,8 +27,6 @@ import {
   sampleByWeight,
   winCounts,
 } from "../src/algorithms/pareto-pool.js";
-import { paretoSearch } from "../src/algorithms/pareto-search.js";
-import { Rng } from "../src/data/rng.js";
 import { JsonOptimizer, multiplier, promptVariables, userText } from "./helpers/agents.js";
 import { normalizedLog } from "./helpers/log.js";
 import { closeness, recorder, scaled } from "./helpers/setup.js";

@@ -1,30 +1,23 @@
-import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { type Optimizer, type ParameterNode, type Proposal, ProviderError } from "@trace-ts/core";
 import {
+  type CandidateView,
   type EvalRecord,
   type Example,
   guide,
-  resume,
+  type PriorityContext,
+  type PrioritySearchOptions,
+  prioritySearch,
   type StepRecord,
+  streamingPrioritySearch,
   type TrainConfig,
   train,
 } from "@trace-ts/trainer";
-import type { CandidateView, PriorityContext } from "../src/algorithms/priority.js";
-import {
-  type PrioritySearchOptions,
-  prioritySearch,
-  streamingPrioritySearch,
-} from "../src/algorithms/priority-search.js";
 import type { Algorithm, AlgorithmContext, BatchRun, StepOutcome } from "../src/algorithms/types.js";
 import { Rng } from "../src/data/rng.js";
 import type { Metrics } from "../src/objective/metrics.js";
 import { Objective } from "../src/objective/objective.js";
-import { normalizedLog } from "./helpers/log.js";
 import { closeness, multiplierSetup, recorder, scaled } from "./helpers/setup.js";
-import { tempDirs } from "./helpers/tmp.js";
-
-const tempDir = tempDirs("trainer-priority-");
 
 const steps = (records: readonly { type: string }[]) =>
   records.filter((r): r is StepRecord => r.type === "step");
@@ -577,60 +570,6 @@ describe("priority search options", () => {
     expect(() => prioritySearch({ evalSize: 0 })).toThrow(/evalSize/);
     expect(() => prioritySearch({ filter: true as never })).toThrow(/filter/);
     expect(() => prioritySearch({ width: 2 } as never)).toThrow(/not a known option/);
-  });
-});
-
-describe("priority search: checkpoint and resume", () => {
-  /** The optimizer's answer depends only on the prompt, never on call order. */
-  function setup(dir: string, maxSteps: number) {
-    const s = multiplierSetup(1, (current, _i, prompt) => {
-      const small = (prompt.match(/Too small/g) ?? []).length;
-      const big = (prompt.match(/Too big/g) ?? []).length;
-      return small > big ? current + 2 : big > small ? current - 1 : undefined;
-    });
-    const config: TrainConfig<number, number, number> = {
-      agent: s.agent,
-      optimizer: s.optimizer,
-      forward: s.forward,
-      guide: closeness,
-      train: scaled(6, 12),
-      validation: scaled(6, 4, 40),
-      algorithm: prioritySearch({ numCandidates: 2, priority: "ucb", evalSize: 2 }),
-      batchSize: 3,
-      maxSteps,
-      seed: 11,
-      checkpoint: join(dir, "checkpoint.json"),
-      log: join(dir, "log.jsonl"),
-      progress: false,
-    };
-    return { ...s, config };
-  }
-  /** The log without what differs by design: the run record's `maxSteps`, and wall-clock latency. */
-  const comparable = (path: string) =>
-    JSON.parse(
-      JSON.stringify(normalizedLog(path), (key, value) =>
-        key === "latencyMs" || (key === "maxSteps" && typeof value === "number") ? undefined : value,
-      ),
-    );
-
-  it("a run of 2 steps resumed to 4 ends like an uninterrupted run of 4", async () => {
-    const whole = setup(tempDir(), 4);
-    const full = await train(whole.config);
-    expect(full.steps).toBe(4);
-
-    const dir = tempDir();
-    const first = setup(dir, 2);
-    expect((await train(first.config)).steps).toBe(2);
-    const second = setup(dir, 4);
-    const resumed = await resume(second.config);
-    expect(resumed.resumed).toBe(true);
-    expect(resumed.steps).toBe(4);
-    expect(second.agent.factor.data).toBe(whole.agent.factor.data);
-    const state = (a: Algorithm) =>
-      JSON.parse(JSON.stringify(a.state(), (key, value) => (key === "latencyMs" ? undefined : value)));
-    expect(state(second.config.algorithm!)).toEqual(state(whole.config.algorithm!));
-    expect(comparable(second.config.log!)).toEqual(comparable(whole.config.log!));
-    expect(whole.agent.factor.data).not.toBe(1);
   });
 });
 

@@ -15,8 +15,11 @@ import {
   CheckpointValueError,
   exactMatch,
   minibatch,
+  paretoSearch,
+  prioritySearch,
   readCheckpoint,
   resume,
+  streamingPrioritySearch,
   type TrainConfig,
   train,
   ucbSearch,
@@ -64,6 +67,9 @@ describe("checkpoints and resume (in process)", () => {
     ["best-of-N", () => bestOfN({ n: 2 })],
     ["beam search", () => beamSearch({ width: 2, branches: 2 })],
     ["UCB search", () => ucbSearch({ bufferSize: 3, evalSize: 2 })],
+    ["priority search", () => prioritySearch({ numCandidates: 2, priority: "ucb", evalSize: 2 })],
+    ["streaming priority search", () => streamingPrioritySearch()],
+    ["Pareto search", () => paretoSearch({ numProposals: 2, gate: "none", merge: { every: 2 } })],
   ];
   it.each(algorithms)(
     "%s: a run cancelled mid-step and resumed ends like an uninterrupted one",
