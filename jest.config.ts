@@ -26,7 +26,8 @@ const config: Config = {
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: {
     "^@trace-ts/core/testing$": "<rootDir>/packages/core/src/testing/index.ts",
-    "^@trace-ts/core/(llm|provider|optimizer|graph)$": "<rootDir>/packages/core/src/entry/$1.ts",
+    "^@trace-ts/core/(llm|provider|optimizer|graph|instrumentation)$":
+      "<rootDir>/packages/core/src/entry/$1.ts",
     "^@trace-ts/([^/]+)$": "<rootDir>/packages/$1/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },

@@ -10,4 +10,5 @@ export const suites: Record<string, () => Promise<void>> = {
   parsers: async () => (await import("./parsers.js")).runParsersBench(),
   strip: async () => (await import("./strip.js")).runStripBench(),
   search: async () => (await import("./search.js")).runSearchBench(),
+  otel: async () => (await import("./otel.js")).runOtelBench(),
 };

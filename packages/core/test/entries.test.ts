@@ -25,7 +25,7 @@ describe("entry points of @trace-ts/core", () => {
       exports: Record<string, unknown>;
     };
     const subpaths = Object.keys(pkg.exports).filter((k) => k !== "." && k !== "./testing");
-    expect(subpaths.sort()).toEqual(["./graph", "./llm", "./optimizer", "./provider"]);
+    expect(subpaths.sort()).toEqual(["./graph", "./instrumentation", "./llm", "./optimizer", "./provider"]);
     const names = Object.fromEntries(subpaths.map((s) => [s, exportedNames(src(`entry/${s.slice(2)}.ts`))]));
     // provider authors: the contract, errors, abort wiring, failure mapping, redaction
     expect(names["./provider"]).toEqual(

@@ -21,7 +21,7 @@ import {
   type TraceError,
   UnknownModelError,
 } from "@trace-ts/core";
-import { MissingPriceError } from "@trace-ts/core/llm";
+import { CassetteFileError, CassetteMissError, MissingPriceError } from "@trace-ts/core/llm";
 import { RunCancelledError } from "./errors.js";
 
 /**
@@ -76,6 +76,8 @@ function samples(): TraceError[] {
     new InvalidRequestError(""),
     new MissingProviderPackageError("", ""),
     new MissingPriceError("", ""),
+    new CassetteMissError({ path: "", model: "", lastUserMessage: undefined, recordedModels: [] }),
+    new CassetteFileError("", "io", ""),
     new NoDefaultLanguageModelError(),
     new RunCancelledError(),
   ];

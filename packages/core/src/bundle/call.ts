@@ -5,6 +5,7 @@ import { findStopError } from "../errors/stop-error.js";
 import { currentTraceState, type TraceState, withTraceState } from "../graph/context.js";
 import { ExceptionNode, MessageNode, Node, type NodeInfo, ParameterNode } from "../graph/node.js";
 import { FoundNodes, holdsNodes, unwrapHeld, unwrapNodes } from "../graph/unwrap.js";
+import { getInstrumentation, instrument, type SpanStart } from "../util/instrumentation.js";
 import type { CodeSlot } from "./code-slot.js";
 import type { BundleDefinition, Runnable } from "./definition.js";
 import { UndeclaredDependencyError } from "./errors.js";
@@ -42,17 +43,70 @@ export function callBundle(
 ): unknown {
   const state = currentTraceState();
   const frame = currentFrame(state);
-  if (frame !== undefined) {
-    if (!frame.traceInside) return callPlain(slot, self, args, returnsNodes);
-    if (frame.runs(slot)) return callPlain(slot, self, args, returnsNodes);
-  }
-  if (returnsNodes) return callTraced(slot, self, args, state, frame);
+  // a recursive call inside its own body is part of the outer call (and of its unit of work)
+  if (frame?.runs(slot)) return callPlain(slot, self, args, returnsNodes);
+  const mode: BundleCallMode =
+    frame !== undefined && !frame.traceInside ? "inner" : returnsNodes ? "traced" : "direct";
+  if (getInstrumentation() === undefined) return dispatch(mode, slot, self, args, returnsNodes, state, frame);
+  return instrument(bundleCallStart(slot, mode), () =>
+    dispatch(mode, slot, self, args, returnsNodes, state, frame),
+  );
+}
+
+/** How a bundle was called: through its node-returning form, directly, or inside another body. */
+type BundleCallMode = "traced" | "direct" | "inner";
+
+function dispatch(
+  mode: BundleCallMode,
+  slot: CodeSlot,
+  self: unknown,
+  args: readonly unknown[],
+  returnsNodes: boolean,
+  state: TraceState,
+  frame: CallFrame | undefined,
+): unknown {
+  if (mode === "inner") return callPlain(slot, self, args, returnsNodes);
+  if (mode === "traced") return callTraced(slot, self, args, state, frame);
+  return callDirect(slot, self, args, frame);
+}
+
+/** A direct call of a `@bundle` method: runs like a traced call with tracing off, returns the plain value. */
+function callDirect(
+  slot: CodeSlot,
+  self: unknown,
+  args: readonly unknown[],
+  frame: CallFrame | undefined,
+): unknown {
   // a direct call hands back no node, so it records none: it runs as under noTrace (no input
   // constants, no links from its inputs) and returns the plain value
   const result = withTraceState({ tracing: false }, () =>
     callTraced(slot, self, args, currentTraceState(), frame),
   );
   return isThenable(result) ? Promise.resolve(result).then(unwrapResult) : unwrapResult(result);
+}
+
+/**
+ * How a bundle call starts as a unit of work (`bundle.call`), built only when an instrumentation
+ * is set: its name, whether its code is trainable, the isolation tier its suggested code runs in,
+ * where it is declared, and how it was called (`traced`, `direct`, or `inner` inside another body).
+ */
+function bundleCallStart(slot: CodeSlot, mode: BundleCallMode): () => SpanStart {
+  return () => {
+    const def = slot.definition;
+    const location = def.sourceLocation;
+    return {
+      operation: "bundle.call",
+      name: `bundle ${def.name}`,
+      attributes: {
+        "code.function.name": def.name,
+        "code.file.path": location?.file,
+        "code.line.number": location?.line,
+        "trace_ts.bundle.trainable": slot.trainable,
+        "trace_ts.bundle.isolation": slot.trainable ? slot.isolation : undefined,
+        "trace_ts.bundle.call": mode,
+      },
+    };
+  };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -32,6 +32,10 @@ export {
   BadResponseError,
   BudgetExceededError,
   CancelledError,
+  CassetteFileError,
+  type CassetteMissDetails,
+  CassetteMissError,
+  type CassetteProblem,
   cancelledFrom,
   InvalidRequestError,
   isRetryableError,
@@ -71,6 +75,13 @@ export {
   type MemoryCacheOptions,
   MemoryCacheStore,
 } from "../llm/middleware/cache-store.js";
+export { Cassette, type CassetteMode, type CassetteOptions } from "../llm/middleware/cassette.js";
+export {
+  CASSETTE_FORMAT,
+  CASSETTE_VERSION,
+  type CassetteEntry,
+  type CassetteHeader,
+} from "../llm/middleware/cassette-file.js";
 export { type WithDefaultsOptions, withDefaults } from "../llm/middleware/defaults.js";
 export {
   type ErrorSummary,

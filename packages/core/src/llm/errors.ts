@@ -318,6 +318,131 @@ export class NoDefaultLanguageModelError extends LLMError {
   }
 }
 
+/** What is wrong with a cassette file (see {@link CassetteFileError}). */
+export type CassetteProblem =
+  /** Replay: the file does not exist. */
+  | "missing"
+  /** The file could not be read, created or appended to. */
+  | "io"
+  /** Record: the file exists and `overwrite` is not set. */
+  | "exists"
+  /** Replay: the file is larger than `maxBytes`. */
+  | "too-large"
+  /** Replay: it holds more entries than `maxEntries`. */
+  | "too-many-entries"
+  /** Replay: the first line is not a trace-ts cassette header. */
+  | "not-a-cassette"
+  /** Replay: the header names a format version this trace-ts does not read. */
+  | "unknown-version"
+  /** Replay: recorded with another request-key version, so no call could match. */
+  | "key-version"
+  /** Replay: a line is not valid JSON or lacks a field. */
+  | "corrupt-line"
+  /** Replay: the last line has no line end (the recording was cut off). */
+  | "truncated";
+
+/**
+ * A cassette file of the response cache's record and replay mode cannot be used: it is missing,
+ * already exists (record without `overwrite`), too large, of another format or version, or has a
+ * corrupt or cut-off line. The message names the file, the line (when one is at fault) and the
+ * problem. Thrown when the cassette is opened, or by a call whose recording could not be appended;
+ * the latter ends the run like an outage (the model stack cannot be used).
+ */
+export class CassetteFileError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "outage";
+  }
+
+  /** The cassette file. */
+  readonly path: string;
+  /** The 1-based line at fault, when one is. */
+  readonly line: number | undefined;
+  /** What is wrong. */
+  readonly problem: CassetteProblem;
+  /**
+   * @param path the cassette file
+   * @param problem what is wrong
+   * @param detail the explanation, with what to do
+   * @param options the line at fault and the underlying error
+   */
+  constructor(
+    path: string,
+    problem: CassetteProblem,
+    detail: string,
+    options: { readonly line?: number; readonly cause?: unknown } = {},
+  ) {
+    super(
+      "LLM_CASSETTE_FILE",
+      `cassette ${JSON.stringify(path)}${options.line === undefined ? "" : ` line ${options.line}`}: ${detail}`,
+      false,
+      options.cause === undefined ? {} : { cause: options.cause },
+    );
+    this.path = path;
+    this.line = options.line;
+    this.problem = problem;
+  }
+}
+
+/** What {@link CassetteMissError} reports about the call the cassette does not hold. */
+export interface CassetteMissDetails {
+  /** The cassette file. */
+  readonly path: string;
+  /** The model called, as `provider:modelId`. */
+  readonly model: string;
+  /** The start of the request's last user message (redacted), or undefined when it has none. */
+  readonly lastUserMessage: string | undefined;
+  /** The models (`provider:modelId`) the cassette holds calls of. */
+  readonly recordedModels: readonly string[];
+}
+
+/**
+ * Replay from a cassette met a call it has no recording of: the run asked for something the
+ * recorded run did not (a changed prompt, parameter, model or setting). Replay never calls the
+ * model, so this fails loudly instead. It ends the run at once like a spent budget (`stopsRun` is
+ * `budget`: replay allows no real call): `evaluate()` rejects with it and training stops; it is never
+ * shown to an optimizer as feedback. Re-record the cassette (`mode: "record", overwrite: true`).
+ */
+export class CassetteMissError extends LLMError {
+  /** Ends the run: see `RunStopReason`. */
+  override get stopsRun(): RunStopReason {
+    return "budget";
+  }
+
+  /** The cassette file. */
+  readonly path: string;
+  /** The model called, as `provider:modelId`. */
+  readonly model: string;
+  /** The start of the request's last user message (redacted), or undefined. */
+  readonly lastUserMessage: string | undefined;
+  /**
+   * @param details the cassette, the model, the start of the last user message and the models recorded
+   * @param options provider and model id
+   */
+  constructor(details: CassetteMissDetails, options: LLMErrorOptions = {}) {
+    const others =
+      details.recordedModels.includes(details.model) || details.recordedModels.length === 0
+        ? ""
+        : ` (it holds calls of ${details.recordedModels.join(", ")} only)`;
+    const said =
+      details.lastUserMessage === undefined
+        ? "with no user message"
+        : `whose last user message starts ${JSON.stringify(details.lastUserMessage)}`;
+    super(
+      "LLM_CASSETTE_MISS",
+      `cassette ${JSON.stringify(details.path)} has no recording of a call of ${details.model} ${said}${others}: ` +
+        "the run asked for a call the recorded run did not make (a changed prompt, parameter, model or " +
+        "setting), and replay never calls the model. To update the cassette, run again with " +
+        `cassette: { path: ${JSON.stringify(details.path)}, mode: "record", overwrite: true }.`,
+      false,
+      options,
+    );
+    this.path = details.path;
+    this.model = details.model;
+    this.lastUserMessage = details.lastUserMessage;
+  }
+}
+
 /** True when `error` is an {@link LLMError} that retrying may fix. */
 export function isRetryableError(error: unknown): boolean {
   return error instanceof LLMError && error.retryable;

@@ -33,6 +33,7 @@ import type {
   ToolDefinition,
 } from "../llm/types.js";
 import { validateOptions } from "../util/options.js";
+import { generateInstrumented } from "./llm-span.js";
 import type { LLMTool } from "./llm-tools.js";
 import { collectInputs } from "./record.js";
 import { checkToolSchema, readToolArguments } from "./tool-arguments.js";
@@ -230,7 +231,7 @@ export async function callLLM(
       // a copy per step: the model (and any recorder of requests) keeps what it was sent
       const request: GenerateRequest = { ...base, messages: [...messages] };
       checkContract(model, request); // a bare v1 model would drop the tools or images silently
-      result = await model.generate(request);
+      result = await generateInstrumented(model, request, options.purpose ?? "agent");
     } catch (error) {
       return fail(error);
     }

@@ -1,6 +1,7 @@
 import { rootErrorCode } from "../errors/trace-error.js";
 import { describeError } from "../graph/node.js";
 import type { GenerateRequest, GenerateResult, LanguageModel } from "../llm/types.js";
+import { generateInstrumented } from "../ops/llm-span.js";
 import type { ModelCall } from "./report.js";
 
 /**
@@ -17,13 +18,15 @@ export class ModelCallLog {
 
   /**
    * Calls `model.generate(request)` with `purpose` set on the request (unless it has one) and
-   * records the call under it; a failure is recorded (message and `errorCode`) and rethrown.
+   * records the call under it; a failure is recorded (message and `errorCode`) and rethrown. The
+   * call is a `model.call` unit of work of the current instrumentation, with `purpose` as its
+   * `trace_ts.call.purpose`.
    */
   async generate(model: LanguageModel, request: GenerateRequest, purpose: string): Promise<GenerateResult> {
     const started = performance.now();
     const sent = request.purpose === undefined ? { ...request, purpose } : request;
     try {
-      const result = await model.generate(sent);
+      const result = await generateInstrumented(model, sent, purpose);
       this.#calls.push({
         purpose,
         messages: request.messages,

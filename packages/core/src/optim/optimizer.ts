@@ -7,9 +7,11 @@ import { InvalidOptionError } from "../errors/graph-errors.js";
 import { TraceError } from "../errors/trace-error.js";
 import { type Node, ParameterNode } from "../graph/node.js";
 import { type ProblemView, type ProblemViewOptions, problemView } from "../problem/problem-view.js";
+import { type ActiveSpan, getInstrumentation, instrument } from "../util/instrumentation.js";
 import { type ApprovalHook, askApproval, proposedChange } from "./approval.js";
 import { convertSuggestedValue } from "./convert.js";
 import { InvalidParametersError, OptimizerStateError } from "./errors.js";
+import { optimizerStart, recordProposal, recordStep } from "./instrumented.js";
 import {
   type AppliedChange,
   type Proposal,
@@ -174,7 +176,25 @@ export abstract class Optimizer {
     if (options.isolation !== undefined) {
       this.#raiseIsolation(checkIsolation(new.target.name, "isolation", options.isolation));
     }
+    // every proposal, whoever asks for it (step, candidates, a trainer), is a unit of work of the
+    // current instrumentation; step() calls the subclass's propose() itself, inside its own unit
+    const self = this as unknown as { propose: (options?: StepOptions) => Promise<Proposal> };
+    const propose = self.propose;
+    this.#propose = propose;
+    self.propose = (options?: StepOptions) => {
+      if (getInstrumentation() === undefined) return propose.call(this, options);
+      const start = () =>
+        optimizerStart(this.name, "propose", this.#steps + 1, this.parameters.length, options?.sample);
+      return instrument(start, async (span) => {
+        const proposal = await propose.call(this, options);
+        recordProposal(span, proposal);
+        return proposal;
+      });
+    };
   }
+
+  /** The subclass's `propose()`, not instrumented (step() instruments the whole step). */
+  readonly #propose: (options?: StepOptions) => Promise<Proposal>;
 
   /**
    * Adds an approval hook (e.g. a trainer's). A change is applied by `step()` only when every hook
@@ -310,10 +330,19 @@ export abstract class Optimizer {
     }
   }
 
-  async #step(options: StepOptions): Promise<StepReport> {
+  #step(options: StepOptions): Promise<StepReport> {
+    if (getInstrumentation() === undefined) return this.#stepBody(options, undefined);
+    const start = () => optimizerStart(this.name, "step", this.#steps + 1, this.parameters.length);
+    return instrument(start, (span) => this.#stepBody(options, span));
+  }
+
+  async #stepBody(options: StepOptions, span: ActiveSpan | undefined): Promise<StepReport> {
     const started = performance.now();
-    const proposal = await this.propose(options);
-    return this.#finishStep(proposal, started);
+    const proposal = await this.#propose.call(this, options);
+    if (span !== undefined) recordProposal(span, proposal);
+    const report = await this.#finishStep(proposal, started);
+    if (span !== undefined) recordStep(span, report);
+    return report;
   }
 
   async #finishStep(proposal: Proposal, started: number): Promise<StepReport> {

@@ -1,5 +1,6 @@
 /** An LLM judge: a guide that asks a language model to grade each output. */
 import type { ChatMessage, LanguageModel } from "@trace-ts/core";
+import { generateInstrumented } from "@trace-ts/core/instrumentation";
 import { formatValue, truncateText, validateOptions } from "@trace-ts/core/optimizer";
 import type { Example } from "../data/example.js";
 import { JudgeResponseError } from "../errors.js";
@@ -156,13 +157,15 @@ export function llmJudge<O = unknown, I = unknown, T = unknown>(
       let lastText = "";
       let lastProblem = "";
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
-        const result = await model.generate({
+        // instrumented as a `model.call` with purpose `judge`
+        const request = {
           messages,
           temperature: options.temperature ?? 0,
           maxTokens: options.maxTokens ?? 400,
           ...(options.jsonMode ? { responseFormat: { type: "json" as const } } : {}),
           ...(context.signal ? { signal: context.signal } : {}),
-        });
+        };
+        const result = await generateInstrumented(model, request, "judge");
         lastText = result.text;
         const parsed = parseJudgeResponse(result.text, scale, { maxChars: maxResponseChars });
         if (parsed.ok) return { score: parsed.score, feedback: parsed.feedback };

@@ -4,6 +4,7 @@
  * the run's `StopRules`; examples an outage kept from running are left out.
  */
 import type { Node } from "@trace-ts/core";
+import { instrument, type SpanStart } from "@trace-ts/core/instrumentation";
 import type { BatchRun, ContextEvaluateOptions, Measurement } from "../algorithms/types.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Example } from "../data/example.js";
@@ -138,16 +139,34 @@ export class ExampleRunner<I, O, T> {
     data: Dataset<Example<I, T>>,
     indices: readonly number[] | undefined,
   ): Promise<Evaluation<O>> {
-    const started = performance.now();
     const order = indices ?? data.items.map((_, i) => i);
-    const outcomes = await this.#runCounted(
-      order.map((index) => ({ index, example: data.at(index) })),
-      this.#settings(false, `${split} (${label})`),
-    );
-    const evaluation = summarize(outcomes, performance.now() - started);
-    this.#check(evaluation.results);
-    this.#links.write(evalRecord(step, split, label, indices, evaluation, this.#s.objective));
-    return evaluation;
+    const start = (): SpanStart => ({
+      operation: "trainer.evaluate",
+      name: `evaluate ${split}`,
+      attributes: {
+        "trace_ts.eval.step": step,
+        "trace_ts.eval.split": split,
+        "trace_ts.eval.label": label,
+        "trace_ts.eval.examples": order.length,
+      },
+    });
+    // the examples' model calls and bundle calls become children of this unit of work
+    return instrument(start, async (span) => {
+      const started = performance.now();
+      const outcomes = await this.#runCounted(
+        order.map((index) => ({ index, example: data.at(index) })),
+        this.#settings(false, `${split} (${label})`),
+      );
+      const evaluation = summarize(outcomes, performance.now() - started);
+      this.#check(evaluation.results);
+      this.#links.write(evalRecord(step, split, label, indices, evaluation, this.#s.objective));
+      span.setAttributes({
+        "trace_ts.eval.mean": Number.isFinite(evaluation.mean) ? evaluation.mean : undefined,
+        "trace_ts.eval.errors": evaluation.errors,
+        "trace_ts.eval.outages": evaluation.outages.length,
+      });
+      return evaluation;
+    });
   }
 
   /**

@@ -10,7 +10,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import type { Proposal } from "@trace-ts/core";
+import { type Proposal, rootErrorCode } from "@trace-ts/core";
+import { type ActiveSpan, instrument, type SpanStart } from "@trace-ts/core/instrumentation";
 import type { AlgorithmContext, StepOutcome } from "../algorithms/types.js";
 import { readCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.js";
 import { Rng } from "../data/rng.js";
@@ -234,10 +235,24 @@ export class Session<I, O, T> {
     }
   }
 
-  async #takeStep(): Promise<Stop | undefined> {
+  /** One step as a unit of work of the current instrumentation (`trainer.step`). */
+  #takeStep(): Promise<Stop | undefined> {
+    const number = this.#run.step + 1;
+    const start = (): SpanStart => ({
+      operation: "trainer.step",
+      name: "train step",
+      attributes: {
+        "trace_ts.train.run_id": this.#runId,
+        "trace_ts.train.step": number,
+        "trace_ts.train.algorithm": this.#s.algorithm.name,
+      },
+    });
+    return instrument(start, (span) => this.#stepBody(number, span));
+  }
+
+  async #stepBody(number: number, span: ActiveSpan): Promise<Stop | undefined> {
     const s = this.#s;
     const run = this.#run;
-    const number = run.step + 1;
     const started = performance.now();
     const rollback = captureRunState(run, "rollback");
     const before = rollback.parameters;
@@ -254,7 +269,12 @@ export class Session<I, O, T> {
       }
       this.#stops.checkBudget();
     } catch (error) {
-      return this.#failed(error, rollback, logMark);
+      const stop = this.#failed(error, rollback, logMark);
+      span.setAttributes({
+        "error.type": rootErrorCode(error) ?? "error",
+        "trace_ts.train.stop": stop?.reason,
+      });
+      return stop;
     }
     // a value the objective could not compute (a metric it reads was missing everywhere) is no
     // measurement: it is neither recorded nor compared
@@ -290,6 +310,14 @@ export class Session<I, O, T> {
       }),
     );
     if (reason !== undefined && FINAL.has(reason)) run.finished = reason;
+    span.setAttributes({
+      "trace_ts.train.score": score?.value ?? outcome.batch.value,
+      "trace_ts.train.score_on": score?.on ?? "batch",
+      "trace_ts.train.kept": outcome.kept,
+      "trace_ts.train.proposals": outcome.proposals.length,
+      "trace_ts.train.terminate": outcome.terminate === true,
+      "trace_ts.train.stop": reason,
+    });
     await this.#saveCheckpoint();
     this.#progress.step(number, {
       score: score?.value ?? outcome.batch.value,

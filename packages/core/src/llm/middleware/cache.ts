@@ -6,9 +6,10 @@ import { validateOptions } from "../../util/options.js";
 import { type NormalizedRequest, normalizeRequest, requestCacheKey } from "../cache-key.js";
 import { CancelledError } from "../errors.js";
 import { abortable } from "../sleep.js";
-import type { GenerateResult } from "../types.js";
+import type { GenerateRequest, GenerateResult, LanguageModel } from "../types.js";
 import { type CacheStore, DiskCacheStore, type MemoryCacheOptions, MemoryCacheStore } from "./cache-store.js";
-import { defineMiddleware, type LanguageModelMiddleware } from "./wrap.js";
+import { Cassette, type CassetteOptions } from "./cassette.js";
+import { defineMiddleware, type LanguageModelMiddleware, type NextGenerate } from "./wrap.js";
 
 /** Options of {@link responseCache}. */
 export interface ResponseCacheOptions {
@@ -30,6 +31,14 @@ export interface ResponseCacheOptions {
   readonly dedupe?: boolean;
   /** Called when storing a result fails (default: a one-time process warning). The call still succeeds. */
   readonly onStoreError?: (error: unknown) => void;
+  /**
+   * Record and replay: a {@link Cassette}, or its options (`{ path, mode: "record" | "replay" }`).
+   * `record` appends every successful call — answered by the model, a tier or a shared call — to
+   * the file; `replay` answers every call from the file (marked `cached: true`) and never calls the
+   * model nor uses the tiers; a call it has no recording of throws `CassetteMissError`. With a
+   * cassette every tier may be disabled (`memory: false`): the cache then only records.
+   */
+  readonly cassette?: CassetteOptions | Cassette;
 }
 
 const SCHEMA = {
@@ -39,6 +48,7 @@ const SCHEMA = {
   store: "object",
   dedupe: "boolean",
   onStoreError: "function",
+  cassette: "object",
 } as const;
 
 /**
@@ -49,16 +59,29 @@ const SCHEMA = {
  * Put it outside `budget`, `retry` and `rateLimit` so hits cost nothing and wait for nothing, and
  * inside `trackUsage` so hits are counted (with zero cost).
  *
+ * With `cassette`, it records every call of a run to a file or replays a run from one (see
+ * {@link Cassette}); `{ cache: false }` calls are recorded and replayed too.
+ *
  * @example
  * const model = wrapModel(base, responseCache({ directory: ".cache/llm" }));
  *
- * @param options tiers, time to live, dedupe
+ * @param options tiers, time to live, dedupe, cassette
  */
 export function responseCache(options: ResponseCacheOptions = {}): LanguageModelMiddleware {
   const { memory: memoryOption, ...rest } = options;
   validateOptions("responseCache", rest, SCHEMA);
   if (memoryOption !== undefined && typeof memoryOption !== "boolean" && typeof memoryOption !== "object") {
     throw new TypeError("responseCache: memory must be a boolean or { maxEntries, ttlMs }");
+  }
+  const cassette =
+    options.cassette === undefined || options.cassette instanceof Cassette
+      ? options.cassette
+      : new Cassette(options.cassette);
+  if (cassette?.mode === "replay") {
+    // nothing below can call the model: every answer comes from the recording
+    return defineMiddleware("responseCache", async (request, _next, model) =>
+      cassette.answer(model, request),
+    );
   }
   const custom =
     options.store === undefined ? [] : Array.isArray(options.store) ? options.store : [options.store];
@@ -72,7 +95,7 @@ export function responseCache(options: ResponseCacheOptions = {}): LanguageModel
     tiers.push(new DiskCacheStore({ directory: options.directory, ttlMs: options.ttlMs }));
   }
   tiers.push(...(custom as CacheStore[]));
-  if (tiers.length === 0)
+  if (tiers.length === 0 && cassette === undefined)
     throw new RangeError("responseCache: every tier is disabled; enable memory or give a directory");
   const dedupe = options.dedupe ?? true;
   let warned = false;
@@ -118,16 +141,20 @@ export function responseCache(options: ResponseCacheOptions = {}): LanguageModel
     }
   };
 
-  return defineMiddleware("responseCache", async (request, next, model) => {
-    if (request.cache === false) return next(request);
-    const key = requestCacheKey(model, request);
+  /** The cache's answer to a request (`key` is its request key). */
+  const answer = async (
+    request: GenerateRequest,
+    next: NextGenerate,
+    model: LanguageModel,
+    key: string,
+  ): Promise<GenerateResult> => {
     let memo: NormalizedRequest | undefined;
     const normalized = (): NormalizedRequest => {
       memo ??= normalizeRequest(model, request);
       return memo;
     };
     // a synchronous first tier (the memory LRU) answers without an extra await
-    const first = tiers[0]!.get(key);
+    const first = tiers.length === 0 ? undefined : tiers[0]!.get(key);
     let hit = first instanceof Promise ? await first : first;
     if (hit === undefined && tiers.length > 1) hit = await lookupFrom(1, key, normalized);
     if (hit !== undefined) return { ...hit, cached: true };
@@ -165,5 +192,21 @@ export function responseCache(options: ResponseCacheOptions = {}): LanguageModel
     } finally {
       if (inflight.get(key) === call) inflight.delete(key);
     }
+  };
+
+  if (cassette === undefined) {
+    return defineMiddleware("responseCache", async (request, next, model) => {
+      if (request.cache === false) return next(request);
+      return answer(request, next, model, requestCacheKey(model, request));
+    });
+  }
+  const recorder = cassette;
+  return defineMiddleware("responseCache", async (request, next, model) => {
+    // numbered on arrival: recordings of one key replay in the order their calls were made
+    const seq = recorder.nextSequence();
+    const key = requestCacheKey(model, request);
+    const result = request.cache === false ? await next(request) : await answer(request, next, model, key);
+    await recorder.record(seq, model, request, key, result);
+    return result;
   });
 }

@@ -5,6 +5,7 @@ import { validateOptions } from "../../util/options.js";
 import type { LanguageModel } from "../types.js";
 import { Budget, type BudgetOptions, enforceBudget } from "./budget.js";
 import { type ResponseCacheOptions, responseCache } from "./cache.js";
+import type { Cassette, CassetteOptions } from "./cassette.js";
 import { type LLMLogEvent, type LogOptions, logCalls, redactingEmitter, summarizeError } from "./log.js";
 import { rateLimit } from "./rate-limit.js";
 import { type RetryOptions, retry } from "./retry.js";
@@ -27,6 +28,13 @@ export interface WithDefaultsOptions {
   readonly budget?: Budget | BudgetOptions;
   /** Log hook: a callback, or full log options. Receives redacted events, including retries. */
   readonly log?: ((event: LLMLogEvent) => void) | LogOptions;
+  /**
+   * Record or replay the model's calls (`{ path, mode: "record" | "replay" }`, or a shared
+   * `Cassette`), in the response-cache layer: outside retry, rate limit and budget, so a replay
+   * never reaches the model. Without `cache`, a cache layer is added that only records or
+   * replays (no tier, no sharing of concurrent calls).
+   */
+  readonly cassette?: CassetteOptions | Cassette;
 }
 
 const SCHEMA = {
@@ -37,11 +45,13 @@ const SCHEMA = {
   usage: "object",
   budget: "object",
   log: "object",
+  cassette: "object",
 } as const;
 
 /**
  * Wraps a model in the usual middleware stack. From the outside in:
  * `logCalls → trackUsage → responseCache → retry → rateLimit → enforceBudget → model`.
+ * A `cassette` records or replays in the `responseCache` layer.
  * So cache hits are logged and counted but cost no budget and wait for no slot; each attempt
  * takes a rate-limit slot but backoff waits do not; the budget reserves for each attempt when it
  * is dispatched (after its slot), so calls waiting in the queue or in a backoff hold no budget,
@@ -58,13 +68,16 @@ const SCHEMA = {
  * @param options which layers to add
  */
 export function withDefaults(model: LanguageModel, options: WithDefaultsOptions = {}): LanguageModel {
-  const { retry: retryOption, cache, log, ...rest } = options;
-  validateOptions("withDefaults", rest, SCHEMA);
+  const { retry: retryOption, cache, log, cassette, ...rest } = options;
+  validateOptions("withDefaults", { ...rest, cassette }, SCHEMA);
   if (retryOption !== undefined && retryOption !== false && typeof retryOption !== "object") {
     throw new TypeError("withDefaults: retry must be retry options or false");
   }
   if (cache !== undefined && typeof cache !== "boolean" && typeof cache !== "object") {
     throw new TypeError("withDefaults: cache must be a boolean or response-cache options");
+  }
+  if (cassette !== undefined && typeof cache === "object" && cache.cassette !== undefined) {
+    throw new TypeError("withDefaults: give the cassette once, either as cassette or as cache.cassette");
   }
   if (log !== undefined && typeof log !== "function" && typeof log !== "object") {
     throw new TypeError("withDefaults: log must be a callback or log options");
@@ -104,11 +117,17 @@ export function withDefaults(model: LanguageModel, options: WithDefaultsOptions 
         ? rest.budget
         : new Budget(rest.budget);
 
+  let cacheOptions: ResponseCacheOptions | undefined =
+    cache === undefined || cache === false ? undefined : cache === true ? {} : cache;
+  if (cassette !== undefined)
+    cacheOptions =
+      cacheOptions === undefined ? { memory: false, dedupe: false, cassette } : { ...cacheOptions, cassette };
+
   return wrapModel(
     model,
     logOptions && logCalls(logOptions),
     rest.usage && trackUsage(rest.usage),
-    cache !== undefined && cache !== false && responseCache(cache === true ? {} : cache),
+    cacheOptions && responseCache(cacheOptions),
     retryMiddleware,
     limited,
     budget && enforceBudget(budget),
