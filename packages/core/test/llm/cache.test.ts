@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import { CancelledError, type GenerateRequest } from "@trace-ts/core";
+import { CancelledError } from "@trace-ts/core";
 import {
   DiskCacheStore,
   hashNormalized,
@@ -13,14 +13,7 @@ import {
   wrapModel,
 } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
-
-const req = (content: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  messages: [
-    { role: "system", content: "be brief" },
-    { role: "user", content },
-  ],
-  ...extra,
-});
+import { req } from "./request.js";
 
 let dir: string;
 beforeEach(async () => {

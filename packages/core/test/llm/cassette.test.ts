@@ -38,14 +38,7 @@ import {
 import { ModelCallLog } from "@trace-ts/core/optimizer";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { evaluate, exactMatch, train } from "@trace-ts/trainer";
-
-const req = (content: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  messages: [
-    { role: "system", content: "be brief" },
-    { role: "user", content },
-  ],
-  ...extra,
-});
+import { req } from "./request.js";
 
 /** A model that must never be called (replay): any call throws. */
 const silent = (modelId = "m") => new ScriptedModel([], { modelId });
