@@ -229,6 +229,10 @@ describe("metric", () => {
       'Incorrect: expected "True" but the output was "The answer is True.". The output must be exactly the expected answer, with no other words.',
     );
     expect(answerFeedback("(A)", "(C)")).toMatch(/last option letter/);
+    // a long output (model text) is quoted only in part
+    const long = answerFeedback("x".repeat(100_000), "y");
+    expect(long.length).toBeLessThan(600);
+    expect(long).toContain("more characters]");
     const guide = bbhGuide();
     expect(guide.maxScore).toBe(1);
     expect(await guide.check("x", { input: "q", target: "y" }, { index: 0 })).toEqual({

@@ -119,6 +119,8 @@ describe("green-time constraint", () => {
   it("accepts integers in [15, 90] and refuses everything else with a reason", () => {
     for (const ok of [15, 42, 90]) expect(greenTimeProblem(ok)).toBeUndefined();
     expect(greenTimeProblem(10)).toMatch(/between 15 and 90, got 10/);
+    // a long suggestion (model output) is quoted only in part
+    expect(greenTimeProblem("9".repeat(10_000))!.length).toBeLessThan(200);
     expect(greenTimeProblem(95)).toMatch(/got 95/);
     expect(greenTimeProblem(42.5)).toMatch(/integer.*got 42\.5/);
     expect(greenTimeProblem("40")).toMatch(/got "40"/);

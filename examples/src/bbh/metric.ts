@@ -3,14 +3,15 @@
  * target is an option letter such as `(B)`, the last option letter in the output is compared
  * with it; otherwise the output must equal the target exactly (surrounding whitespace ignored).
  */
+import { formatValue, truncateText } from "@trace-ts/core/optimizer";
 import type { Guide } from "@trace-ts/trainer";
 
 const OPTION = /\([A-Z]\)/g;
+/** Most characters of an output quoted in feedback (the model wrote it: it may be long). */
+const SHOWN_CHARS = 300;
 
 /** The text an output is compared as: strings as they are, other values as JSON. */
-function asText(output: unknown): string {
-  return typeof output === "string" ? output : (JSON.stringify(output) ?? String(output));
-}
+const asText = (output: unknown): string => formatValue(output);
 
 /**
  * Whether `output` is a correct answer for `target`.
@@ -35,7 +36,8 @@ export function answerFeedback(output: unknown, target: string): string {
   const rule = /^\([A-Z]\)$/.test(target.trim())
     ? "The last option letter such as (A) in the output is taken as the answer."
     : "The output must be exactly the expected answer, with no other words.";
-  return `Incorrect: expected ${JSON.stringify(target)} but the output was ${JSON.stringify(asText(output))}. ${rule}`;
+  const shown = truncateText(JSON.stringify(asText(output)), SHOWN_CHARS);
+  return `Incorrect: expected ${JSON.stringify(target)} but the output was ${shown}. ${rule}`;
 }
 
 /** The guide of the protocol: score 1 or 0 with `answerFeedback`; its best score is 1. */

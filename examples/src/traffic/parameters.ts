@@ -6,6 +6,7 @@
  * OptoPrime sends the reason back to the model and asks again.
  */
 import { ParameterNode } from "@trace-ts/core";
+import { truncateText } from "@trace-ts/core/optimizer";
 import { DIRECTION_LABELS, type Direction } from "./simulator.js";
 
 /** Shortest green time allowed, in seconds. */
@@ -26,7 +27,8 @@ export function greenTimeProblem(candidate: unknown): string | undefined {
     candidate < MIN_GREEN ||
     candidate > MAX_GREEN
   )
-    return `must be ${GREEN_CONSTRAINT}, got ${JSON.stringify(candidate)}`;
+    // the candidate is model output: quoted in part only
+    return `must be ${GREEN_CONSTRAINT}, got ${truncateText(JSON.stringify(candidate) ?? String(candidate), 80)}`;
   return undefined;
 }
 

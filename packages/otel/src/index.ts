@@ -7,6 +7,4 @@ export {
   DEFAULT_TRACER_NAME,
   type InstrumentTraceTsOptions,
   instrumentTraceTs,
-  TRACER_VERSION,
 } from "./instrument.js";
-export { otelAttributes, SpanInstrumentation } from "./span-instrumentation.js";

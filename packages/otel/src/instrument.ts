@@ -22,9 +22,6 @@ export interface InstrumentTraceTsOptions {
 /** The default tracer name. */
 export const DEFAULT_TRACER_NAME = "@trace-ts/otel";
 
-/** The version reported with the tracer. */
-export const TRACER_VERSION = "0.1.0";
-
 /** The environment variable the GenAI conventions use to opt in to content capture. */
 export const CAPTURE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
 
@@ -54,7 +51,7 @@ export function instrumentTraceTs(options: InstrumentTraceTsOptions = {}): () =>
   if (typeof provider.getTracer !== "function") {
     throw new InvalidOptionError("instrumentTraceTs", "tracerProvider", "must have getTracer(name, version)");
   }
-  const tracer = provider.getTracer(options.tracerName ?? DEFAULT_TRACER_NAME, TRACER_VERSION);
+  const tracer = provider.getTracer(options.tracerName ?? DEFAULT_TRACER_NAME);
   const capture = options.captureContent ?? process.env[CAPTURE_CONTENT_ENV]?.trim().toLowerCase() === "true";
   const instrumentation = new SpanInstrumentation(tracer, capture);
   const restore = setInstrumentation(instrumentation);

@@ -17,7 +17,7 @@ import {
 } from "@trace-ts/core";
 import { getInstrumentation } from "@trace-ts/core/instrumentation";
 import { ScriptedModel } from "@trace-ts/core/testing";
-import { instrumentTraceTs } from "@trace-ts/otel";
+import { CAPTURE_CONTENT_ENV, DEFAULT_TRACER_NAME, instrumentTraceTs } from "@trace-ts/otel";
 import { idOf, parentOf, startTracing, type Tracing } from "./helpers.js";
 
 let tracing: Tracing | undefined;
@@ -231,5 +231,35 @@ describe("bundle calls", () => {
     const failed = tracing.one("bundle fail");
     expect(failed.status.code).toBe(SpanStatusCode.ERROR);
     expect(failed.attributes["error.type"]).toBe("EXECUTION_ERROR");
+  });
+});
+
+describe("options", () => {
+  it("names the tracer (default @trace-ts/otel) and opts in to content through the GenAI variable", async () => {
+    const model = new ScriptedModel(["Blue."], { whenExhausted: "repeat-last" });
+    tracing = startTracing();
+    await callLLM("Be brief.", "Colour of the sky?", { model });
+    const plain = tracing.spans()[0]!;
+    expect(plain.instrumentationScope.name).toBe(DEFAULT_TRACER_NAME);
+    expect(plain.attributes).not.toHaveProperty("gen_ai.input.messages");
+    await tracing.close();
+
+    const saved = process.env[CAPTURE_CONTENT_ENV];
+    process.env[CAPTURE_CONTENT_ENV] = " TRUE ";
+    try {
+      tracing = startTracing({ tracerName: "my-agent" });
+      await callLLM("Be brief.", "Colour of the sky?", { model });
+      const span = tracing.spans()[0]!;
+      expect(span.instrumentationScope.name).toBe("my-agent");
+      expect(span.attributes["gen_ai.input.messages"]).toContain("Colour of the sky?");
+      await tracing.close();
+      // an explicit option wins over the variable
+      tracing = startTracing({ captureContent: false });
+      await callLLM("Be brief.", "Colour of the sky?", { model });
+      expect(tracing.spans()[0]!.attributes).not.toHaveProperty("gen_ai.input.messages");
+    } finally {
+      if (saved === undefined) delete process.env[CAPTURE_CONTENT_ENV];
+      else process.env[CAPTURE_CONTENT_ENV] = saved;
+    }
   });
 });

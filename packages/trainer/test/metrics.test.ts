@@ -9,6 +9,7 @@ import { InvalidOptionError, UsageTracker } from "@trace-ts/core";
 import { trackUsage, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import {
+  AUTOMATIC_METRICS,
   bestOfN,
   CheckpointMismatchError,
   type Example,
@@ -66,6 +67,8 @@ describe("metrics of examples", () => {
       expect(r.metrics.latencyMs).toBeGreaterThanOrEqual(0);
     });
     expect(result.metrics.cost).toBeCloseTo(13.5);
+    // with a priced tracker every automatic metric is measured
+    expect(Object.keys(result.results[0]!.metrics).sort()).toEqual([...AUTOMATIC_METRICS, "score"].sort());
     expect(result.metrics.modelCalls).toBe(1);
     // without prices there is no cost; without a tracker, no usage metrics at all
     const unpriced = new UsageTracker();

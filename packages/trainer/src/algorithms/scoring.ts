@@ -42,16 +42,6 @@ export async function measureCurrent(
   return { value, metrics };
 }
 
-/** @internal The objective's value of the parameters in effect (see `measureCurrent`). */
-export async function scoreCurrent(
-  context: AlgorithmContext,
-  on: ScoreOn,
-  batch: SampledBatch,
-  label: string,
-): Promise<number> {
-  return (await measureCurrent(context, on, batch, label)).value;
-}
-
 /**
  * @internal Saved metrics of a candidate, or those of a state written before metrics were kept:
  * its score alone (exact for the default objective, the only one such states were written with).
