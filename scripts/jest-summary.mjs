@@ -9,6 +9,12 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+// the viewer's browser tests drive the system's Chromium: install it first when it is missing (a
+// no-op when it is there; when it cannot, those tests fail with the same explanation)
+spawnSync("bash", [new URL("./ensure-chromium.sh", import.meta.url).pathname], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+
 const outDir = mkdtempSync(join(tmpdir(), "jest-"));
 const outFile = join(outDir, "results.json");
 const jestBin = createRequire(import.meta.url).resolve("jest/bin/jest");

@@ -54,7 +54,19 @@ for (const ws of rootPkg.workspaces) {
   });
   const [info] = JSON.parse(out);
   const files = new Set(info.files.map((f) => f.path));
-  for (const required of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts"]) {
+  // beyond the entry points: each command a package installs and, for the viewer, its page
+  const extra = [
+    ...Object.values(pkg.bin ?? {}).map((path) => path.replace(/^\.\//, "")),
+    ...(pkg.name === "@trace-ts/viewer" ? ["dist/client/app.js", "dist/client/app.css"] : []),
+  ];
+  for (const required of [
+    "package.json",
+    "README.md",
+    "LICENSE",
+    "dist/index.js",
+    "dist/index.d.ts",
+    ...extra,
+  ]) {
     if (!files.has(required)) problems.push(`${pkg.name}: tarball lacks ${required}`);
   }
   for (const f of files) {

@@ -11,4 +11,5 @@ export const suites: Record<string, () => Promise<void>> = {
   strip: async () => (await import("./strip.js")).runStripBench(),
   search: async () => (await import("./search.js")).runSearchBench(),
   otel: async () => (await import("./otel.js")).runOtelBench(),
+  viewer: async () => (await import("./viewer.js")).runViewerBench(),
 };

@@ -185,6 +185,8 @@ async function main(): Promise<void> {
     usage,
     checkpoint: join(out, "checkpoint.json"),
     log: join(out, "log.jsonl"),
+    // keep the optimizer's prompts and responses in the log (redacted), for the run viewer
+    logContent: { messages: true },
     progress: false,
     onRecord: report,
   };
@@ -206,6 +208,7 @@ async function main(): Promise<void> {
   console.log(`final instruction: ${JSON.stringify(instruction.data)}`);
   console.log(`tokens: ${result.totals.totalTokens} in ${result.totals.calls} model calls`);
   console.log(`run log: ${join(out, "log.jsonl")}; continue an interrupted run with --resume ${out}`);
+  console.log(`see the run in your browser: npm run view -- ${out}`);
 }
 
 /** Prints each step and evaluation as the trainer logs it. */

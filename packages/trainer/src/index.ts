@@ -100,6 +100,7 @@ export {
 } from "./guides/judge-parse.js";
 export { judgeMessages, type LlmJudgeOptions, llmJudge } from "./guides/llm-judge.js";
 export type { Guide, GuideContext, GuideResult } from "./guides/types.js";
+export type { LogContentOptions } from "./log/content.js";
 export { RUN_LOG_SCHEMA_PATH, readRunLog, runLogSchema } from "./log/read.js";
 export {
   type CallRecord,

@@ -1,8 +1,19 @@
 /** Building run-log records from what the training loop has. */
 import { describe, expect, it } from "@jest/globals";
-import { type AppliedChange, formatChanges, graphScope, node, type Proposal } from "@trace-ts/core";
+import {
+  type AppliedChange,
+  formatChanges,
+  graphScope,
+  InvalidOptionError,
+  node,
+  ops,
+  type Proposal,
+  problemView,
+  toDot,
+} from "@trace-ts/core";
 import type { BatchRun, StepOutcome } from "@trace-ts/trainer";
 import type { Evaluation } from "../src/evaluate.js";
+import { type GraphRecordPart, graphPart, logContentSettings } from "../src/log/content.js";
 import { Objective } from "../src/objective/objective.js";
 import {
   bestRecord,
@@ -17,6 +28,11 @@ import {
 
 const factor = graphScope(() => node(3, { trainable: true, name: "factor" }));
 const change: AppliedChange = { key: "factor0", name: "factor:0", parameter: factor, before: 3, after: 4 };
+/** Messages kept (the option on), no graphs. */
+const full = {
+  content: logContentSettings({ messages: true }),
+  graphs: new WeakMap<object, GraphRecordPart>(),
+};
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 function batch(outages: BatchRun["outages"] = []): BatchRun {
@@ -91,19 +107,22 @@ describe("log records", () => {
   });
 
   it("proposalRecord lists the calls, refusals (vetoed only when true) and the changes as a diff", () => {
-    const record = proposalRecord({
-      proposal: proposal({
-        reasoning: "bigger",
-        rejected: [
-          { key: "factor0", value: "x", reason: "not a number" },
-          { key: "factor0", value: 9, reason: "refused by a hook", vetoed: true },
-          { key: "factor0", value: undefined, reason: "no value", vetoed: false },
-        ],
-      }),
-      applied: [change],
-      chosen: true,
-      parent: 1,
-    });
+    const record = proposalRecord(
+      {
+        proposal: proposal({
+          reasoning: "bigger",
+          rejected: [
+            { key: "factor0", value: "x", reason: "not a number" },
+            { key: "factor0", value: 9, reason: "refused by a hook", vetoed: true },
+            { key: "factor0", value: undefined, reason: "no value", vetoed: false },
+          ],
+        }),
+        applied: [change],
+        chosen: true,
+        parent: 1,
+      },
+      full,
+    );
     expect(record).toEqual({
       parent: 1,
       calls: [
@@ -138,11 +157,78 @@ describe("log records", () => {
       score: null,
       chosen: true,
     });
-    expect(proposalRecord({ proposal: proposal(), applied: [], chosen: false, score: 0.5 })).toMatchObject({
+    expect(
+      proposalRecord({ proposal: proposal(), applied: [], chosen: false, score: 0.5 }, full),
+    ).toMatchObject({
       parent: null,
       diff: "",
       score: 0.5,
     });
+  });
+
+  it("by default a call keeps no messages or response (omitted: true) but its tokens, error and duration", () => {
+    const facts = { content: logContentSettings(undefined), graphs: new WeakMap<object, GraphRecordPart>() };
+    const record = proposalRecord({ proposal: proposal(), applied: [], chosen: false }, facts);
+    expect(record.calls).toEqual([
+      {
+        purpose: "propose",
+        prompt: [],
+        response: null,
+        omitted: true,
+        usage: { inputTokens: 7, outputTokens: 3 },
+        error: null,
+        durationMs: 12,
+      },
+      {
+        purpose: "retry 1",
+        prompt: [],
+        response: null,
+        omitted: true,
+        usage: null,
+        error: "RateLimitError: slow down",
+        durationMs: 1,
+      },
+    ]);
+    expect("graph" in record || "graphOmitted" in record).toBe(false);
+  });
+
+  it("kept messages and responses are redacted and cut at maxChars; a proposal's graph is copied in", () => {
+    const content = logContentSettings({ messages: true, maxChars: 100 });
+    const graphs = new WeakMap<object, GraphRecordPart>();
+    const p = proposal({
+      calls: [
+        {
+          purpose: "propose",
+          messages: [{ role: "user", content: `key sk-abcdefghijklmnop ${"x".repeat(300)}` }],
+          response: "Authorization: Bearer abcdefghijklmnopqrstuvwxyz",
+          durationMs: 3,
+        },
+      ],
+    });
+    graphs.set(p, { graph: 'digraph "trace" {}\n' });
+    const record = proposalRecord({ proposal: p, applied: [], chosen: true }, { content, graphs });
+    const call = record.calls[0]!;
+    expect(call.prompt[0]!.content).toContain("[REDACTED]");
+    expect(call.prompt[0]!.content).not.toContain("sk-abcdefghijklmnop");
+    expect(call.prompt[0]!.content).toMatch(/…\[\d+ more characters\]$/);
+    expect(call.prompt[0]!.content.length).toBeLessThan(140);
+    expect(call.response).toContain("[REDACTED]");
+    expect(call.response).not.toContain("abcdefghijklmnopqrstuvwxyz");
+    expect("omitted" in call).toBe(false);
+    expect(record.graph).toBe('digraph "trace" {}\n');
+  });
+
+  it("logContent is checked, and a graph over maxGraphChars is left out with the reason", () => {
+    expect(() => logContentSettings({ maxChars: 5 })).toThrow(InvalidOptionError);
+    expect(() => logContentSettings({ messages: "yes" } as never)).toThrow(InvalidOptionError);
+    const view = graphScope(() => {
+      const p = node("x".repeat(30), { trainable: true, name: "p" });
+      ops.concat(p, "!").backward("more");
+      return problemView([p]);
+    });
+    expect(graphPart(view, logContentSettings({}))).toEqual({ graph: toDot(view) });
+    const small = graphPart(view, logContentSettings({ maxGraphChars: 100 }));
+    expect(small).toEqual({ graphOmitted: expect.stringContaining("over the cap of 100") });
   });
 
   it("stepRecord: the batch (outages only when some), proposals, changes, score, best and usage", () => {
@@ -161,6 +247,7 @@ describe("log records", () => {
       usage,
       totals: usage,
       durationMs: 5,
+      ...full,
     });
     expect(record).toEqual({
       type: "step",
@@ -175,7 +262,7 @@ describe("log records", () => {
         mean: 0.5,
         metrics: { score: 0.5 },
       },
-      proposals: [proposalRecord(outcome.proposals[0]!)],
+      proposals: [proposalRecord(outcome.proposals[0]!, full)],
       applied: [{ key: "factor0", name: "factor:0", before: 3, after: 4 }],
       diff: formatChanges([change]),
       kept: true,
@@ -202,6 +289,7 @@ describe("log records", () => {
       usage,
       totals: usage,
       durationMs: 1,
+      ...full,
     });
     expect(skipped).toMatchObject({
       batch: { outages: [{ index: 7, error: "ProviderError: down" }] },

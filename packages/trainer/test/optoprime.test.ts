@@ -48,6 +48,7 @@ describe("train() with OptoPrime", () => {
       algorithm: minibatch({ keepIfImproves: true }),
       batchSize: 2,
       earlyStop: { target: 1 },
+      logContent: { messages: true },
       onRecord,
       progress: false,
     });
@@ -56,6 +57,10 @@ describe("train() with OptoPrime", () => {
     const step = records.find((r): r is StepRecord => r.type === "step")!;
     expect(step.proposals[0]!.calls[0]!.prompt.some((m) => m.content.includes("Too small"))).toBe(true);
     expect(step.proposals[0]!.suggestion).toEqual({ [agent.factor.key]: 2 });
+    // the graph OptoPrime was shown, with the values before the step applied its change
+    const graph = step.proposals[0]!.graph!;
+    expect(graph.startsWith('digraph "trace" {')).toBe(true);
+    expect(graph).toContain(`label="${agent.factor.key}\\n1"`);
     expect(step.applied).toEqual([{ key: agent.factor.key, name: agent.factor.name, before: 1, after: 2 }]);
   });
 

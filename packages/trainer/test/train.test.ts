@@ -57,6 +57,7 @@ describe("train: minibatch", () => {
       train: data,
       batchSize: 4,
       maxSteps: 1,
+      logContent: { messages: true },
       onRecord,
       progress: false,
     });
@@ -109,6 +110,7 @@ describe("train: minibatch", () => {
       train: data,
       batchSize: 3,
       maxSteps: 1,
+      logContent: { messages: true },
       onRecord,
       progress: false,
     });

@@ -16,7 +16,8 @@ export interface DotOptions {
  * Renders a graph as Graphviz DOT text (`dot -Tsvg`). Given nodes, it draws them and all their
  * ancestors; given a `ProblemView`, it draws that subgraph. Trainable parameters are yellow
  * boxes, exceptions red octagons, outputs (the given nodes, or the view's outputs) blue with a
- * double border; edges carry the input names. Long values are truncated.
+ * double border; edges carry the input names. Long values are truncated. A view's nodes show the
+ * values the view holds (those it was made with), not the values after a later update.
  */
 export function toDot(target: Node | readonly Node[] | ProblemView, options: DotOptions = {}): string {
   validateOptions("toDot()", options, { maxValueChars: "integer", title: "string" });
@@ -24,6 +25,8 @@ export function toDot(target: Node | readonly Node[] | ProblemView, options: Dot
   let nodes: readonly Node[];
   let outputs: Set<Node>;
   let keyOf: (n: Node) => string = (n) => n.key;
+  // a view holds each node's value as it was when the view was made (before an update)
+  let shownValue: (n: Node) => unknown = (n) => n._data;
   if (target instanceof Node) {
     nodes = ancestorsInTopologicalOrder([target]);
     outputs = new Set([target]);
@@ -35,8 +38,14 @@ export function toDot(target: Node | readonly Node[] | ProblemView, options: Dot
     nodes = view.nodes;
     outputs = new Set(view.outputs.map((o) => o.node));
     keyOf = view.keyOf;
+    const values = new Map<Node, unknown>();
+    for (const entries of [view.variables, view.inputs, view.intermediates, view.outputs])
+      for (const e of entries) values.set(e.node, e.value);
+    shownValue = (n) => (values.has(n) ? values.get(n) : n._data);
   }
-  const inGraph = new Set(nodes);
+  // DOT names are positions in drawing order, not node ids, so the same program draws the same
+  // text in every process (a run log and its resumed continuation agree)
+  const position = new Map(nodes.map((n, i) => [n, i]));
   const lines = [
     `digraph ${quote(options.title ?? "trace")} {`,
     "  rankdir=TB;",
@@ -44,13 +53,16 @@ export function toDot(target: Node | readonly Node[] | ProblemView, options: Dot
   ];
   for (const n of nodes) {
     const op = n instanceof MessageNode && n.parents.length > 0 ? `\n${n.op}()` : "";
-    const label = `${keyOf(n)}${op}\n${truncate(typeof n._data === "string" ? JSON.stringify(n._data) : formatValue(n._data), max)}`;
-    lines.push(`  n${n.id} [label=${quote(label)}, ${styleOf(n, outputs.has(n))}];`);
+    const value = shownValue(n);
+    const label = `${keyOf(n)}${op}\n${truncate(typeof value === "string" ? JSON.stringify(value) : formatValue(value), max)}`;
+    lines.push(`  n${position.get(n)} [label=${quote(label)}, ${styleOf(n, outputs.has(n))}];`);
   }
   for (const n of nodes) {
     if (!(n instanceof MessageNode)) continue;
     for (const [name, p] of Object.entries(n.inputs)) {
-      if (inGraph.has(p)) lines.push(`  n${p.id} -> n${n.id} [label=${quote(name)}, fontsize=8];`);
+      const from = position.get(p);
+      if (from !== undefined)
+        lines.push(`  n${from} -> n${position.get(n)} [label=${quote(name)}, fontsize=8];`);
     }
   }
   lines.push("}");

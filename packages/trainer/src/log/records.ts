@@ -92,10 +92,18 @@ export interface ChangeRecord {
 export interface CallRecord {
   /** What the call was for (`propose`, `retry 1`, …). */
   readonly purpose: string;
-  /** The messages sent. */
+  /**
+   * The messages sent (redacted, each cut at `logContent.maxChars`); empty when messages are not
+   * logged (`omitted`).
+   */
   readonly prompt: readonly ChatMessage[];
-  /** The reply text, or null when the call failed. */
+  /** The reply text (redacted, cut), or null when the call failed or messages are not logged. */
   readonly response: string | null;
+  /**
+   * `true` when the run did not keep messages and responses (`logContent.messages` off, the
+   * default); absent when they are kept, and in logs written before the option existed.
+   */
+  readonly omitted?: true;
   /** Tokens the provider reported, or null. */
   readonly usage: {
     /** Prompt tokens. */
@@ -121,6 +129,14 @@ export interface ProposalRecord {
   readonly reasoning: string | null;
   /** The model said the problem is solved. */
   readonly terminate: boolean;
+  /**
+   * The traced graph the proposal was made from (its problem view, values as they were then) as
+   * Graphviz DOT; absent when the optimizer read no graph, `logContent.graph` is off, or the
+   * graph was too large (`graphOmitted`).
+   */
+  readonly graph?: string;
+  /** Why the graph was left out (over `logContent.maxGraphChars`, or it could not be drawn). */
+  readonly graphOmitted?: string;
   /** Why nothing could be proposed, or null. */
   readonly error: string | null;
   /**

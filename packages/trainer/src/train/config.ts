@@ -18,6 +18,7 @@ import type { Algorithm } from "../algorithms/types.js";
 import { Dataset } from "../data/dataset.js";
 import type { Example } from "../data/example.js";
 import type { Guide } from "../guides/types.js";
+import { type LogContent, type LogContentOptions, logContentSettings } from "../log/content.js";
 import type { RunLogRecord } from "../log/records.js";
 import { Objective, type ObjectiveConfig } from "../objective/objective.js";
 import type { ProgressOptions } from "../progress.js";
@@ -94,6 +95,12 @@ export interface TrainConfig<I = unknown, O = unknown, T = unknown> {
   readonly checkpoint?: string;
   /** Run log file (JSON Lines; default: none). */
   readonly log?: string;
+  /**
+   * What the run log keeps of model text: the optimizer calls' messages and responses (opt-in,
+   * redacted, capped) and each proposal's traced graph as DOT (on by default, capped). See
+   * `LogContentOptions`.
+   */
+  readonly logContent?: LogContentOptions;
   /** Let `train()` replace an existing checkpoint and log (default false: refuse). */
   readonly overwrite?: boolean;
   /** Progress bar: `"auto"` (default: stderr when it is a terminal), false, or a stream. */
@@ -172,6 +179,7 @@ const SCHEMA = {
   restoreBest: "boolean",
   checkpoint: "string",
   log: "string",
+  logContent: "object",
   overwrite: "boolean",
   usage: "object",
   budget: "object",
@@ -209,6 +217,7 @@ export interface Settings<I, O, T> {
   readonly restoreBest: boolean;
   readonly checkpoint: string | undefined;
   readonly log: string | undefined;
+  readonly logContent: LogContent;
   readonly overwrite: boolean;
   readonly progress: boolean | "auto" | ProgressOptions;
   readonly usage: UsageTracker | undefined;
@@ -408,6 +417,7 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
     restoreBest: config.restoreBest ?? true,
     checkpoint: config.checkpoint,
     log: config.log,
+    logContent: logContentSettings(config.logContent),
     overwrite: config.overwrite ?? false,
     progress,
     usage: config.usage,

@@ -3,8 +3,9 @@
  * and the optimizer, with proposals passed through the approval hooks and their reported failures
  * checked by the run's stop rules.
  */
-import type { AppliedChange, Optimizer, Proposal, ScoredProposal } from "@trace-ts/core";
+import type { AppliedChange, Optimizer, ProblemView, Proposal, ScoredProposal } from "@trace-ts/core";
 import type { AlgorithmContext } from "../algorithms/types.js";
+import { type GraphRecordPart, graphPart } from "../log/content.js";
 import type { TrainingProgress } from "../progress.js";
 import { restoreSnapshot, takeSnapshot } from "../snapshot.js";
 import type { Settings } from "./config.js";
@@ -28,6 +29,8 @@ export interface ContextSources<I, O, T> {
   readonly progress: TrainingProgress;
   /** Proposals that went through the approval hooks (only those may be applied). */
   readonly approved: WeakSet<Proposal>;
+  /** Where the graph of each proposal is kept for its log record (drawn when it is made). */
+  readonly graphs: WeakMap<object, GraphRecordPart>;
 }
 
 /**
@@ -36,8 +39,12 @@ export interface ContextSources<I, O, T> {
  * @param sources the session's settings, live pieces and helpers
  */
 export function algorithmContext<I, O, T>(step: number, sources: ContextSources<I, O, T>): AlgorithmContext {
-  const { settings: s, run, signal, runner, stops, approved } = sources;
+  const { settings: s, run, signal, runner, stops, approved, graphs } = sources;
   const optimizer = s.optimizer;
+  // the graph is drawn from the view the proposal was made from, before anything is applied
+  const keepGraph = (record: object, view: ProblemView | undefined): void => {
+    if (s.logContent.graph && view !== undefined) graphs.set(record, graphPart(view, s.logContent));
+  };
   return {
     step,
     optimizer,
@@ -61,7 +68,9 @@ export function algorithmContext<I, O, T>(step: number, sources: ContextSources<
     propose: async () => {
       const proposal = await optimizer.propose({ signal });
       stops.checkProposal(proposal);
-      return approve(optimizer, proposal, approved);
+      const admitted = await approve(optimizer, proposal, approved);
+      keepGraph(admitted, proposal.view);
+      return admitted;
     },
     proposeCandidates: async (count: number) => {
       const candidates = await optimizer.proposeCandidates(count, { signal });
@@ -69,12 +78,19 @@ export function algorithmContext<I, O, T>(step: number, sources: ContextSources<
       // checked before any is approved, so the hooks are not asked during a step that stops
       for (const proposal of candidates) stops.checkProposal(proposal);
       const admitted: Proposal[] = [];
-      for (const proposal of candidates) admitted.push(await approve(optimizer, proposal, approved));
+      for (const proposal of candidates) {
+        const one = await approve(optimizer, proposal, approved);
+        keepGraph(one, proposal.view);
+        admitted.push(one);
+      }
       return admitted;
     },
     observeScores: (scored: readonly ScoredProposal[]) => optimizer.observeScores(scored),
     optimizerStep: async () => {
+      // step() proposes and applies in one go: the view it will read is drawn first
+      const view = s.logContent.graph ? problemBeforeStep(optimizer) : undefined;
       const report = await optimizer.step({ signal });
+      keepGraph(report, view);
       try {
         stops.checkProposal(report);
       } catch (error) {
@@ -115,4 +131,16 @@ async function approve(
   }
   approved.add(result);
   return result;
+}
+
+/**
+ * The problem view `step()` is about to read, or undefined when there is none yet (no feedback)
+ * or the optimizer cannot make one: the log then has no graph for the step.
+ */
+function problemBeforeStep(optimizer: Optimizer): ProblemView | undefined {
+  try {
+    return optimizer.problem();
+  } catch {
+    return undefined;
+  }
 }

@@ -5,6 +5,7 @@
 import {
   type AppliedChange,
   formatChanges,
+  type ModelCall,
   type ParameterNode,
   type Proposal,
   type StepReport,
@@ -12,7 +13,9 @@ import {
 import type { ProposalOutcome, StepOutcome } from "../algorithms/types.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Evaluation, OutageFailure } from "../evaluate.js";
+import { type GraphRecordPart, type LogContent, loggedText } from "../log/content.js";
 import {
+  type CallRecord,
   type ChangeRecord,
   type DatasetInfo,
   type EndRecord,
@@ -81,25 +84,48 @@ export function changeRecord(change: AppliedChange): ChangeRecord {
   return { key: change.key, name: change.name, before: change.before ?? null, after: change.after ?? null };
 }
 
+/** What the log keeps of model text, and the graphs drawn for the step's proposals. */
+export interface ContentFacts {
+  /** The run's `logContent` settings. */
+  readonly content: LogContent;
+  /** The graph of each proposal (or step report) that had one, drawn when it was made. */
+  readonly graphs: WeakMap<object, GraphRecordPart>;
+}
+
+/**
+ * One optimizer call: always its purpose, tokens, error and duration; its messages and response
+ * only when the run keeps them (redacted and capped).
+ * @param call the call
+ * @param content the run's `logContent` settings
+ */
+export function callRecord(call: ModelCall, content: LogContent): CallRecord {
+  return {
+    purpose: call.purpose,
+    prompt: content.messages
+      ? call.messages.map((m) => ({ role: m.role, content: loggedText(m.content, content) }))
+      : [],
+    response: content.messages && call.response !== undefined ? loggedText(call.response, content) : null,
+    ...(content.messages ? {} : { omitted: true as const }),
+    usage: call.usage ? { inputTokens: call.usage.inputTokens, outputTokens: call.usage.outputTokens } : null,
+    error: call.error ?? null,
+    durationMs: call.durationMs,
+  };
+}
+
 /**
  * One proposal of a step: the optimizer's calls, suggestion, refusals and what was applied.
  * @param outcome the proposal and what the algorithm did with it
+ * @param facts what the log keeps of model text, and the proposals' graphs
  */
-export function proposalRecord(outcome: ProposalOutcome): ProposalRecord {
+export function proposalRecord(outcome: ProposalOutcome, facts: ContentFacts): ProposalRecord {
   const p: Proposal | StepReport = outcome.proposal;
   return {
     parent: outcome.parent ?? null,
-    calls: p.calls.map((c) => ({
-      purpose: c.purpose,
-      prompt: c.messages.map((m) => ({ role: m.role, content: m.content })),
-      response: c.response ?? null,
-      usage: c.usage ? { inputTokens: c.usage.inputTokens, outputTokens: c.usage.outputTokens } : null,
-      error: c.error ?? null,
-      durationMs: c.durationMs,
-    })),
+    calls: p.calls.map((c) => callRecord(c, facts.content)),
     suggestion: p.suggestion,
     reasoning: p.reasoning ?? null,
     terminate: p.terminate,
+    ...facts.graphs.get(p),
     error: p.error ?? null,
     rejected: p.rejected.map((r) => ({
       key: r.key,
@@ -152,7 +178,7 @@ export function runRecord<I, O, T>(
 }
 
 /** What a step record is made of. */
-export interface StepFacts {
+export interface StepFacts extends ContentFacts {
   /** The step's number (from 1). */
   readonly step: number;
   /** What the algorithm's step returned. */
@@ -192,7 +218,7 @@ export function stepRecord(facts: StepFacts): StepRecord {
       metrics: { ...batch.metrics },
       ...(batch.outages.length > 0 ? { outages: batch.outages.map(outageRecord) } : {}),
     },
-    proposals: outcome.proposals.map(proposalRecord),
+    proposals: outcome.proposals.map((p) => proposalRecord(p, facts)),
     applied: applied.map(changeRecord),
     diff: formatChanges(applied),
     kept: outcome.kept,

@@ -18,6 +18,7 @@ import { Rng } from "../data/rng.js";
 import { EpochSampler } from "../data/sampler.js";
 import { CheckpointExistsError, CheckpointMismatchError } from "../errors.js";
 import type { Evaluation } from "../evaluate.js";
+import type { GraphRecordPart } from "../log/content.js";
 import type { ParameterValueRecord, StepRecord, StopReason, UsageRecord } from "../log/records.js";
 import { RunLogWriter } from "../log/writer.js";
 import { TrainingProgress } from "../progress.js";
@@ -88,6 +89,8 @@ export class Session<I, O, T> {
   readonly #run: RunPieces;
   /** Proposals `context.propose()` returned (their updates went through the approval hooks). */
   readonly #approved = new WeakSet<Proposal>();
+  /** Graphs of the proposals made, for their log records. */
+  readonly #graphs = new WeakMap<object, GraphRecordPart>();
   #runId = "";
   #log!: RunLogWriter;
   #resumed = false;
@@ -307,6 +310,8 @@ export class Session<I, O, T> {
         usage,
         totals: this.#usage.totals,
         durationMs: performance.now() - started,
+        content: s.logContent,
+        graphs: this.#graphs,
       }),
     );
     if (reason !== undefined && FINAL.has(reason)) run.finished = reason;
@@ -423,6 +428,7 @@ export class Session<I, O, T> {
       stops: this.#stops,
       progress: this.#progress,
       approved: this.#approved,
+      graphs: this.#graphs,
     });
   }
 }
