@@ -91,6 +91,16 @@ describe("viewer page, live and exported", () => {
     );
     expect(await badge.count()).toBe(1);
 
+    // a resumed run cuts its log back to its checkpoint: the page reloads the run and follows on
+    writeFileSync(log, `${lines.slice(0, firstStep + 1).join("\n")}\n`);
+    await page
+      .locator('[data-testid="step-row"][data-step="2"]')
+      .waitFor({ state: "detached", timeout: 30_000 });
+    expect(await page.getByTestId("step-row").count()).toBe(1);
+    appendFileSync(log, `${lines.slice(firstStep + 1, endAt).join("\n")}\n`);
+    await page.locator('[data-testid="step-row"][data-step="3"]').waitFor({ timeout: 30_000 });
+    expect(await badge.count()).toBe(1);
+
     appendFileSync(log, `${lines.slice(endAt).join("\n")}\n`);
     await badge.waitFor({ state: "detached", timeout: 30_000 });
     await expect(page.locator(".run-header").textContent()).resolves.toContain("stopped: max-steps");

@@ -1,9 +1,9 @@
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { RunCatalog } from "../src/catalog/catalog.js";
+import { resolveRoot } from "../src/catalog/discover.js";
 import { ViewerPathError } from "../src/errors.js";
-import { RunCatalog } from "../src/runs/catalog.js";
-import { resolveRoot } from "../src/runs/discover.js";
 import {
   cassetteText,
   completeRun,

@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { checkAssets, defaultAssetsDir } from "../assets.js";
+import { RunCatalog } from "../catalog/catalog.js";
+import { resolveRoot } from "../catalog/discover.js";
 import { ViewerExportExistsError } from "../errors.js";
 import {
   type CassetteResponse,
@@ -13,8 +15,6 @@ import {
   VIEWER_PROTOCOL_VERSION,
 } from "../protocol.js";
 import type { ReadLimits } from "../read/limits.js";
-import { RunCatalog } from "../runs/catalog.js";
-import { resolveRoot } from "../runs/discover.js";
 import { staticHtml } from "./html.js";
 
 /** Options of {@link exportReport}. */

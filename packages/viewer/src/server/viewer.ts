@@ -8,10 +8,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ASSET_FILES, checkAssets, defaultAssetsDir } from "../assets.js";
+import { RunCatalog } from "../catalog/catalog.js";
+import { resolveRoot } from "../catalog/discover.js";
 import { ViewerRemoteHostError } from "../errors.js";
 import type { ReadLimits } from "../read/limits.js";
-import { RunCatalog } from "../runs/catalog.js";
-import { resolveRoot } from "../runs/discover.js";
 import { EventStreams } from "./events.js";
 import { allowedHosts, isLoopback, refuse, SECURITY_HEADERS, sendJson, sendText } from "./security.js";
 import { serverShell } from "./shell.js";
