@@ -9,9 +9,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-// the viewer's browser tests drive the system's Chromium: install it first when it is missing (a
-// no-op when it is there; when it cannot, those tests fail with the same explanation)
-spawnSync("bash", [new URL("./ensure-chromium.sh", import.meta.url).pathname], {
+// some tests drive programs of the system (Chromium for the viewer's browser tests, redis-server for
+// @trace-ts/scale): install them first when missing (a no-op when they are there; when it cannot,
+// those tests fail with the same explanation)
+spawnSync("bash", [new URL("./ensure-test-tools.sh", import.meta.url).pathname], {
   stdio: ["ignore", "inherit", "inherit"],
 });
 

@@ -103,6 +103,7 @@ export {
 } from "./llm/errors.js";
 export { Budget } from "./llm/middleware/budget.js";
 export { type WithDefaultsOptions, withDefaults } from "./llm/middleware/defaults.js";
+export type { RateLimiter, RateLimitPermit } from "./llm/middleware/rate-limit.js";
 export { UsageTracker } from "./llm/middleware/usage.js";
 export type { ChatMessage, GenerateRequest, GenerateResult, LanguageModel, TokenUsage } from "./llm/types.js";
 export { ParameterList, ParameterMap } from "./model/containers.js";

@@ -100,6 +100,11 @@ let byCode: ReadonlyMap<string, RunStopReason | undefined> | undefined;
  */
 export function stopReasonOfCode(code: string | undefined): RunStopReason | undefined {
   if (code === undefined) return undefined;
-  byCode ??= new Map(samples().map((e) => [e.code, e.stopsRun]));
+  byCode ??= new Map([
+    ...samples().map((e): [string, RunStopReason | undefined] => [e.code, e.stopsRun]),
+    // @trace-ts/scale's SharedStateUnavailableError (the shared Redis of the cache, rate limit or
+    // budget cannot be reached; its class says stopsRun "outage"): the trainer cannot import it
+    ["SCALE_REDIS_UNAVAILABLE", "outage"],
+  ]);
   return byCode.get(code);
 }

@@ -93,7 +93,13 @@ export {
   type LogOptions,
   logCalls,
 } from "../llm/middleware/log.js";
-export { type RateLimitOptions, rateLimit, SlidingWindowLimiter } from "../llm/middleware/rate-limit.js";
+export {
+  type RateLimiter,
+  type RateLimitOptions,
+  type RateLimitPermit,
+  rateLimit,
+  SlidingWindowLimiter,
+} from "../llm/middleware/rate-limit.js";
 export { backoffDelay, type RetryEvent, type RetryOptions, retry } from "../llm/middleware/retry.js";
 export {
   type MeasuredUsage,

@@ -7,7 +7,7 @@ import { Budget, type BudgetOptions, enforceBudget } from "./budget.js";
 import { type ResponseCacheOptions, responseCache } from "./cache.js";
 import type { Cassette, CassetteOptions } from "./cassette.js";
 import { type LLMLogEvent, type LogOptions, logCalls, redactingEmitter, summarizeError } from "./log.js";
-import { rateLimit } from "./rate-limit.js";
+import { type RateLimiter, rateLimit } from "./rate-limit.js";
 import { type RetryOptions, retry } from "./retry.js";
 import { trackUsage, UsageTracker } from "./usage.js";
 import { type LanguageModelMiddleware, wrapModel } from "./wrap.js";
@@ -20,6 +20,12 @@ export interface WithDefaultsOptions {
   readonly concurrency?: number;
   /** Most calls started per minute (default: unlimited). */
   readonly requestsPerMinute?: number;
+  /**
+   * A rate limit shared with other processes (e.g. `RedisRateLimiter` from `@trace-ts/scale`), in
+   * the rateLimit layer: each attempt takes a permit after its local `concurrency` and
+   * `requestsPerMinute` slots and holds it while the model runs. Default: none.
+   */
+  readonly limiter?: RateLimiter;
   /** Response cache: `true` for an in-memory LRU, or options (e.g. `{ directory }`). Default off. */
   readonly cache?: boolean | ResponseCacheOptions;
   /** Tracker that accumulates usage and cost (create it yourself to read the totals). */
@@ -41,6 +47,7 @@ const SCHEMA = {
   retry: "object",
   concurrency: "integer",
   requestsPerMinute: "integer",
+  limiter: "object",
   cache: "object",
   usage: "object",
   budget: "object",
@@ -107,8 +114,12 @@ export function withDefaults(model: LanguageModel, options: WithDefaultsOptions 
     } else retryMiddleware = retry(retryOptions);
   }
   const limited =
-    rest.concurrency !== undefined || rest.requestsPerMinute !== undefined
-      ? rateLimit({ concurrency: rest.concurrency, requestsPerMinute: rest.requestsPerMinute })
+    rest.concurrency !== undefined || rest.requestsPerMinute !== undefined || rest.limiter !== undefined
+      ? rateLimit({
+          concurrency: rest.concurrency,
+          requestsPerMinute: rest.requestsPerMinute,
+          limiter: rest.limiter,
+        })
       : undefined;
   const budget =
     rest.budget === undefined
