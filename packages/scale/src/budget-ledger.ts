@@ -10,6 +10,7 @@
  * - `<prefix>budget:<name>:held` — hash: reservation id → `"<tokens> <cost>"` reserved.
  */
 import { randomBytes } from "node:crypto";
+import { InvalidOptionError } from "@trace-ts/core";
 import type {
   BudgetAmount,
   BudgetLedger,
@@ -29,6 +30,7 @@ import {
   luaScript,
   RedisConnection,
   type RedisSource,
+  warnOnce,
 } from "./redis-connection.js";
 
 /** Options of {@link RedisBudgetLedger}. */
@@ -227,20 +229,18 @@ export class RedisBudgetLedger implements BudgetLedger {
     this.name = checkKeyPart("RedisBudgetLedger", "name", rest.name, true);
     this.leaseMs = rest.leaseMs ?? 30_000;
     if (this.leaseMs < 300)
-      throw new RangeError(`RedisBudgetLedger: leaseMs must be >= 300, got ${this.leaseMs}`);
+      throw new InvalidOptionError(
+        "RedisBudgetLedger",
+        "leaseMs",
+        `must be at least 300, got ${this.leaseMs}`,
+      );
     this.#pollMs = rest.pollMs ?? 100;
-    if (this.#pollMs < 1) throw new RangeError(`RedisBudgetLedger: pollMs must be >= 1, got ${this.#pollMs}`);
+    if (this.#pollMs < 1)
+      throw new InvalidOptionError("RedisBudgetLedger", "pollMs", `must be at least 1, got ${this.#pollMs}`);
     const base = `${prefix}budget:${this.name}:`;
     this.keys = { spent: `${base}spent`, leases: `${base}leases`, held: `${base}held` };
     this.#connection = new RedisConnection("RedisBudgetLedger", redis, rest.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    let warned = false;
-    this.#onError =
-      rest.onError ??
-      ((error) => {
-        if (warned) return;
-        warned = true;
-        process.emitWarning(`trace-ts shared budget: ${error.message}`, "TraceScaleWarning");
-      });
+    this.#onError = rest.onError ?? warnOnce("trace-ts shared budget");
   }
 
   /** Reservations this process holds (not yet committed or released). */

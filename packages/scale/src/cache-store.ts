@@ -7,6 +7,8 @@
  * Key (with the default prefix `trace-ts:`): `<prefix>cache:<request key>` — a string holding the
  * JSON `{ "version": 1, "key", "createdAt", "result" }`, with a Redis expiry when `ttlMs` is set.
  */
+
+import { InvalidOptionError } from "@trace-ts/core";
 import type { CacheStore, GenerateResult } from "@trace-ts/core/llm";
 import { validateOptions } from "@trace-ts/core/optimizer";
 import { CacheEntryTooLargeError, type SharedStateUnavailableError } from "./errors.js";
@@ -17,6 +19,7 @@ import {
   luaScript,
   RedisConnection,
   type RedisSource,
+  warnOnce,
 } from "./redis-connection.js";
 
 /** Options of {@link RedisCacheStore}. */
@@ -177,22 +180,19 @@ export class RedisCacheStore implements CacheStore {
     this.prefix = checkKeyPart("RedisCacheStore", "prefix", rest.prefix ?? DEFAULT_PREFIX, false);
     this.maxEntryBytes = rest.maxEntryBytes ?? 1024 * 1024;
     if (this.maxEntryBytes < 256) {
-      throw new RangeError(`RedisCacheStore: maxEntryBytes must be >= 256, got ${this.maxEntryBytes}`);
+      throw new InvalidOptionError(
+        "RedisCacheStore",
+        "maxEntryBytes",
+        `must be at least 256, got ${this.maxEntryBytes}`,
+      );
     }
     if (rest.ttlMs !== undefined && rest.ttlMs < 1) {
-      throw new RangeError(`RedisCacheStore: ttlMs must be >= 1, got ${rest.ttlMs}`);
+      throw new InvalidOptionError("RedisCacheStore", "ttlMs", `must be at least 1, got ${rest.ttlMs}`);
     }
     this.#ttlMs = rest.ttlMs;
     this.#connection = new RedisConnection("RedisCacheStore", redis, rest.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.#onRejected = rest.onRejected;
-    let warned = false;
-    this.#onError =
-      rest.onError ??
-      ((error) => {
-        if (warned) return;
-        warned = true;
-        process.emitWarning(`trace-ts shared cache: ${error.message}`, "TraceScaleWarning");
-      });
+    this.#onError = rest.onError ?? warnOnce("trace-ts shared cache");
   }
 
   /** Entries read and refused so far (too large, corrupt, foreign or malformed). */

@@ -10,7 +10,7 @@
  *   window after the last start.
  */
 import { randomUUID } from "node:crypto";
-import { TraceError } from "@trace-ts/core";
+import { InvalidOptionError, TraceError } from "@trace-ts/core";
 import { cancelledFrom, type RateLimiter, type RateLimitPermit } from "@trace-ts/core/llm";
 import { validateOptions } from "@trace-ts/core/optimizer";
 import { SharedStateUnavailableError } from "./errors.js";
@@ -181,13 +181,25 @@ export class RedisRateLimiter implements RateLimiter {
     validateOptions("RedisRateLimiter", { ...options, redis: undefined }, SCHEMA);
     const { concurrency, requestsPerMinute } = options;
     if (concurrency === undefined && requestsPerMinute === undefined) {
-      throw new RangeError("RedisRateLimiter: give concurrency and/or requestsPerMinute");
+      throw new InvalidOptionError(
+        "RedisRateLimiter",
+        "concurrency",
+        "or requestsPerMinute must be given (or both)",
+      );
     }
     if (concurrency !== undefined && concurrency < 1) {
-      throw new RangeError(`RedisRateLimiter: concurrency must be >= 1, got ${concurrency}`);
+      throw new InvalidOptionError(
+        "RedisRateLimiter",
+        "concurrency",
+        `must be at least 1, got ${concurrency}`,
+      );
     }
     if (requestsPerMinute !== undefined && requestsPerMinute < 1) {
-      throw new RangeError(`RedisRateLimiter: requestsPerMinute must be >= 1, got ${requestsPerMinute}`);
+      throw new InvalidOptionError(
+        "RedisRateLimiter",
+        "requestsPerMinute",
+        `must be at least 1, got ${requestsPerMinute}`,
+      );
     }
     this.#windowMs = positive("windowMs", options.windowMs ?? DEFAULT_WINDOW_MS);
     this.#leaseMs = positive("leaseMs", options.leaseMs ?? DEFAULT_LEASE_MS);
@@ -351,7 +363,7 @@ interface Reply {
 
 function positive(what: string, value: number): number {
   if (!(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`RedisRateLimiter: ${what} must be a positive number, got ${value}`);
+    throw new InvalidOptionError("RedisRateLimiter", what, `must be a positive number, got ${value}`);
   }
   return value;
 }

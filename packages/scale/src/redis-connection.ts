@@ -6,6 +6,7 @@
  * redacted.
  */
 import { createHash } from "node:crypto";
+import { InvalidOptionError } from "@trace-ts/core";
 import { redactString } from "@trace-ts/core/llm";
 import { Redis } from "ioredis";
 import { InvalidKeyPartError, SharedStateUnavailableError } from "./errors.js";
@@ -73,7 +74,8 @@ export class RedisConnection {
    * @param timeoutMs time limit of one operation
    */
   constructor(where: string, redis: RedisSource, timeoutMs: number) {
-    if (!(timeoutMs > 0)) throw new RangeError(`${where}: timeoutMs must be > 0, got ${timeoutMs}`);
+    if (!(timeoutMs > 0))
+      throw new InvalidOptionError(where, "timeoutMs", `must be above 0, got ${timeoutMs}`);
     this.#timeoutMs = timeoutMs;
     if (typeof redis === "string") {
       if (!/^rediss?:\/\//.test(redis)) {
@@ -146,4 +148,19 @@ export class RedisConnection {
   async close(): Promise<void> {
     if (this.#owned) this.client.disconnect();
   }
+}
+
+/**
+ * The default `onError` of the shared stores: one process warning (`TraceScaleWarning`) for the
+ * first error, nothing for later ones.
+ *
+ * @param label what the warning is about, e.g. `trace-ts shared cache`
+ */
+export function warnOnce(label: string): (error: Error) => void {
+  let warned = false;
+  return (error) => {
+    if (warned) return;
+    warned = true;
+    process.emitWarning(`${label}: ${error.message}`, "TraceScaleWarning");
+  };
 }

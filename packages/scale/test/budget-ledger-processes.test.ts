@@ -1,43 +1,13 @@
 /** One Redis budget shared by several processes: never overspent, and freed when a holder dies. */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Redis } from "ioredis";
 import { RedisBudgetLedger } from "../src/index.js";
+import { startFixture } from "./support/fixture-process.js";
 import { startRedis, type TestRedis } from "./support/redis-server.js";
 
-const register = fileURLToPath(new URL("../../../scripts/ts-loader/register.mjs", import.meta.url));
-const worker = fileURLToPath(new URL("./fixtures/budget-worker.ts", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function startWorker(args: readonly string[]): {
-  child: ChildProcess;
-  output: Promise<string>;
-  stdout: () => string;
-} {
-  const child = spawn(process.execPath, ["--import", register, worker, ...args], {
-    env: { ...process.env, NODE_OPTIONS: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (c: string) => {
-    stdout += c;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (c: string) => {
-    stderr += c;
-  });
-  const output = new Promise<string>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) =>
-      code === 0 || signal === "SIGKILL"
-        ? resolve(stdout)
-        : reject(new Error(`worker exited ${code}: ${stderr}`)),
-    );
-  });
-  return { child, output, stdout: () => stdout };
-}
+const startWorker = (args: readonly string[]) => startFixture("budget-worker.ts", args);
 
 let server: TestRedis;
 let client: Redis;
@@ -59,7 +29,7 @@ describe("RedisBudgetLedger across processes", () => {
     const workers = Array.from({ length: 4 }, () =>
       startWorker(["run", server.url, prefix, "shared", String(maxTokens), "25"]),
     );
-    const reports = (await Promise.all(workers.map((w) => w.output))).map(
+    const reports = (await Promise.all(workers.map((w) => w.finished))).map(
       (text) => JSON.parse(text.trim()) as { ok: number; refused: number; errors: string[]; calls: number },
     );
     for (const r of reports) {
@@ -81,10 +51,7 @@ describe("RedisBudgetLedger across processes", () => {
   it("frees the reservations of a SIGKILLed process after its lease, for the others to use", async () => {
     const prefix = `k${randomBytes(4).toString("hex")}:`;
     const holder = startWorker(["hold", server.url, prefix, "killed", "90", "1500"]);
-    while (!holder.stdout().includes("held")) {
-      if (holder.child.exitCode !== null) throw new Error(`holder exited: ${await holder.output}`);
-      await sleep(20);
-    }
+    await holder.waitFor("held");
     const ledger = new RedisBudgetLedger({ redis: client, prefix, name: "killed", leaseMs: 1500 });
     const limits = { maxTokens: 100, maxCost: Number.POSITIVE_INFINITY };
     try {
@@ -94,8 +61,7 @@ describe("RedisBudgetLedger across processes", () => {
         limit: "tokens",
       });
       expect((await ledger.refreshTotals()).reserved.tokens).toBe(90);
-      holder.child.kill("SIGKILL");
-      await holder.output;
+      await holder.kill();
       let admitted = false;
       while (!admitted) {
         await sleep(100);
@@ -108,7 +74,7 @@ describe("RedisBudgetLedger across processes", () => {
       expect(await client.hlen(ledger.keys.held)).toBe(0);
       expect(await client.hget(ledger.keys.spent, "tokens")).toBe("100");
     } finally {
-      holder.child.kill("SIGKILL");
+      await holder.kill();
       await ledger.close();
     }
   }, 120_000);

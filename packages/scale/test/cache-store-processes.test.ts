@@ -1,12 +1,8 @@
 /** Two processes share one Redis response cache: the second answers from the first's call. */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { runFixture } from "./support/fixture-process.js";
 import { startRedis, type TestRedis } from "./support/redis-server.js";
-
-const register = fileURLToPath(new URL("../../../scripts/ts-loader/register.mjs", import.meta.url));
-const worker = fileURLToPath(new URL("./fixtures/cache-worker.ts", import.meta.url));
 
 interface Report {
   readonly text: string;
@@ -14,27 +10,8 @@ interface Report {
   readonly calls: number;
 }
 
-function ask(args: readonly string[]): Promise<Report> {
-  const child = spawn(process.execPath, ["--import", register, worker, ...args], {
-    env: { ...process.env, NODE_OPTIONS: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => {
-    stdout += c;
-  });
-  child.stderr.setEncoding("utf8").on("data", (c: string) => {
-    stderr += c;
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0
-        ? resolve(JSON.parse(stdout.trim()) as Report)
-        : reject(new Error(`worker exited ${code}: ${stderr}`)),
-    );
-  });
+async function ask(args: readonly string[]): Promise<Report> {
+  return JSON.parse((await runFixture("cache-worker.ts", args)).trim()) as Report;
 }
 
 let server: TestRedis;

@@ -1,13 +1,8 @@
 /** RedisRateLimiter against a real Redis: limits across instances and processes, leases, outages. */
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { CancelledError, type GenerateRequest } from "@trace-ts/core";
+import { CancelledError, type GenerateRequest, InvalidOptionError } from "@trace-ts/core";
 import { type RateLimitPermit, rateLimit, wrapModel } from "@trace-ts/core/llm";
 import { ScriptedModel } from "@trace-ts/core/testing";
 import { Redis } from "ioredis";
@@ -17,16 +12,14 @@ import {
   RedisRateLimiter,
   type RedisRateLimiterOptions,
 } from "../src/rate-limiter.js";
-import { REDIS_SERVER, startRedis, type TestRedis } from "./support/redis-server.js";
+import { killFixtures, runFixture, startFixture } from "./support/fixture-process.js";
+import { startRedis, type TestRedis } from "./support/redis-server.js";
 
-const LOADER = fileURLToPath(new URL("../../../scripts/ts-loader/register.mjs", import.meta.url));
-const fixture = (file: string) => fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
 const req: GenerateRequest = { messages: [{ role: "user", content: "hi" }] };
 
 let server: TestRedis;
 let control: Redis;
 const limiters: RedisRateLimiter[] = [];
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   server = await startRedis();
@@ -35,8 +28,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(limiters.splice(0).map((l) => l.close()));
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  killFixtures();
 });
 
 afterAll(async () => {
@@ -56,38 +48,6 @@ function limiter(
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts a fixture in a child process; resolves with the child once it printed `ready`. */
-function startChild(
-  file: string,
-  args: readonly string[],
-  ready?: string,
-): Promise<{ child: ChildProcess; exit: Promise<number | null>; output: () => string }> {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, ["--import", LOADER, fixture(file), ...args], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  child.stdout?.setEncoding("utf8").on("data", (c: string) => {
-    out += c;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (c: string) => {
-    out += c;
-  });
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const result = { child, exit, output: () => out };
-  if (ready === undefined) return Promise.resolve(result);
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (out.includes(ready)) resolve(result);
-    };
-    child.stdout?.on("data", check);
-    void exit.then((code) => reject(new Error(`${file} exited (${code}) before "${ready}":\n${out}`)));
-  });
-}
 
 /** Polls `probe` until it returns true; fails after `tries` polls (50 ms apart). */
 async function until(what: string, probe: () => Promise<boolean>, tries = 400): Promise<void> {
@@ -186,8 +146,8 @@ describe("RedisRateLimiter", () => {
   }, 60_000);
 
   it("checks its options and refuses to work after close()", async () => {
-    expect(() => limiter({ name: "x" })).toThrow(/concurrency and\/or requestsPerMinute/);
-    expect(() => limiter({ name: "x", concurrency: 0 })).toThrow(RangeError);
+    expect(() => limiter({ name: "x" })).toThrow(/or requestsPerMinute must be given/);
+    expect(() => limiter({ name: "x", concurrency: 0 })).toThrow(InvalidOptionError);
     expect(() => limiter({ name: "x", concurrency: 1, leaseMs: -1 })).toThrow(/leaseMs/);
     expect(() => limiter({ name: "bad name", concurrency: 1 })).toThrow(/name/);
     expect(() => limiter({ name: "x", concurrency: 1, pollMs: "fast" as unknown as number })).toThrow(
@@ -203,10 +163,8 @@ describe("RedisRateLimiter", () => {
     const prefix = freshPrefix();
     const listKey = `${prefix}events`;
     const args = [server.url, prefix, "procs", "2", "8", listKey];
-    const runs = await Promise.all([0, 1, 2].map(() => startChild("limiter-worker.ts", args)));
-    const codes = await Promise.all(runs.map((r) => r.exit));
-    for (const [i, code] of codes.entries())
-      expect({ code, output: runs[i]!.output() }).toMatchObject({ code: 0 });
+    // each ends with status 0 (finished rejects with the fixture's stderr otherwise)
+    await Promise.all([0, 1, 2].map(() => runFixture("limiter-worker.ts", args)));
     const events = await control.lrange(listKey, 0, -1);
     expect(events).toHaveLength(3 * 8 * 2);
     let inFlight = 0;
@@ -226,16 +184,19 @@ describe("RedisRateLimiter", () => {
     const prefix = freshPrefix();
     const holders = `${prefix}limit:lease:holders`;
     const leaseMs = 1_500;
-    const { child, exit } = await startChild(
-      "limiter-holder.ts",
-      [server.url, prefix, "lease", "2", "2", String(leaseMs)],
-      "held",
-    );
+    const holder = startFixture("limiter-holder.ts", [
+      server.url,
+      prefix,
+      "lease",
+      "2",
+      "2",
+      String(leaseMs),
+    ]);
+    await holder.waitFor("held");
     // alive for two leases: the renewals keep both permits
     await pause(2 * leaseMs);
     expect(await control.zcard(holders)).toBe(2);
-    child.kill("SIGKILL");
-    await exit;
+    await holder.kill();
     const l = limiter({ name: "lease", prefix, concurrency: 2, leaseMs, pollMs: 20 });
     // both slots come back once the dead process's leases run out
     const permits: RateLimitPermit[] = [await l.acquire(), await l.acquire()];
@@ -246,8 +207,6 @@ describe("RedisRateLimiter", () => {
 
   it("rejects with SharedStateUnavailableError while Redis is down, and works once it is back", async () => {
     const own = await startRedis();
-    const dir = mkdtempSync(join(tmpdir(), "trace-limiter-"));
-    let revived: ChildProcess | undefined;
     const probe = new Redis(own.url, { maxRetriesPerRequest: 1, lazyConnect: true });
     probe.on("error", () => undefined);
     try {
@@ -262,7 +221,7 @@ describe("RedisRateLimiter", () => {
         timeoutMs: 2_000,
       });
       const kept = await l.acquire(); // held across the outage
-      await own.stop();
+      await own.kill();
 
       const error = await l.acquire().then(
         () => undefined,
@@ -277,7 +236,7 @@ describe("RedisRateLimiter", () => {
       expect(base.callCount).toBe(0);
 
       // Redis comes back, empty, on the same port
-      revived = await launchRedis(own.port, dir);
+      await own.start();
       let again: RateLimitPermit | undefined;
       while (again === undefined) {
         again = await l.acquire().catch((e: unknown) => {
@@ -295,34 +254,7 @@ describe("RedisRateLimiter", () => {
     } finally {
       probe.disconnect();
       await Promise.all(limiters.splice(0).map((x) => x.close()));
-      if (revived) await killed(revived);
       await own.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 });
-
-/** Starts redis-server on `port` (what a restarted Redis looks like: empty). */
-function launchRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    REDIS_SERVER,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    { stdio: ["ignore", "pipe", "ignore"] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.setEncoding("utf8").on("data", (c: string) => {
-      out += c;
-      if (out.includes("Ready to accept connections")) resolve(child);
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}:\n${out}`)));
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}

@@ -2,7 +2,8 @@
  * A Redis server of a test's own: `redis-server` (Debian's package; `scripts/ensure-redis.sh`
  * installs it) started on a free loopback port with no persistence, in a temp folder that `stop()`
  * removes. `restart()` kills it and starts it again on the same port (what clients see when Redis
- * restarts: a dropped connection, then an empty server).
+ * restarts: a dropped connection, then an empty server); `kill()` and `start()` do the two halves
+ * with an outage of the test's choosing in between.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,6 +19,10 @@ export interface TestRedis {
   readonly port: number;
   /** Kills the server and starts a new, empty one on the same port. */
   restart(): Promise<void>;
+  /** Kills the server (SIGKILL); `start()` brings an empty one back on the same port. */
+  kill(): Promise<void>;
+  /** Starts an empty server on the same port after `kill()` (a no-op while one runs). */
+  start(): Promise<void>;
   /** Stops the server and removes its folder. */
   stop(): Promise<void>;
 }
@@ -85,12 +90,17 @@ export async function startRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), "trace-redis-"));
   const port = await freePort();
   let child = await launch(port, dir);
+  const running = () => child.exitCode === null && child.signalCode === null;
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     async restart() {
       await kill(child);
       child = await launch(port, dir);
+    },
+    kill: () => kill(child),
+    async start() {
+      if (!running()) child = await launch(port, dir);
     },
     async stop() {
       await kill(child);
