@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Packs every publishable workspace package with `npm pack`, checks that each tarball holds its
 // compiled JavaScript, type declarations, README and LICENSE, then installs all tarballs into a
-// scratch project outside the workspace and imports every entry of every `exports` map.
+// scratch project outside the workspace, imports every entry of every `exports` map and runs each
+// installed command (`bin`) with --version.
 // This catches broken `exports` maps, missing files and dependencies that only resolve inside the
 // monorepo.
 //
@@ -162,6 +163,22 @@ try {
   execFileSync(process.execPath, ["check.mjs"], { cwd: project, stdio: "inherit" });
 } catch {
   problems.push("importing the installed tarballs failed (see above)");
+}
+
+// Each command a package installs runs from the consumer project (`npx <bin> --version`).
+for (const ws of rootPkg.workspaces) {
+  const pkg = JSON.parse(readFileSync(join(root, ws, "package.json"), "utf8"));
+  if (pkg.private) continue;
+  for (const bin of Object.keys(pkg.bin ?? {})) {
+    try {
+      const out = execFileSync("npx", ["--no-install", bin, "--version"], { cwd: project, encoding: "utf8" });
+      if (out.trim() !== pkg.version)
+        problems.push(`${pkg.name}: \`${bin} --version\` printed ${JSON.stringify(out.trim())}`);
+      else console.log(`${bin} --version: ${out.trim()} (${pkg.name})`);
+    } catch (error) {
+      problems.push(`${pkg.name}: the installed command \`${bin}\` does not run: ${error}`);
+    }
+  }
 }
 
 // The declarations must resolve through the exports maps too, under strict NodeNext settings.

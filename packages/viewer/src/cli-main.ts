@@ -121,7 +121,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         overwrite: values.force === true,
         assetsDir: io.assetsDir,
       });
-      io.out(`wrote ${result.out} (${result.runs} runs, ${result.bytes} bytes)`);
+      io.out(
+        `wrote ${result.out} (${result.runs} run${result.runs === 1 ? "" : "s"}, ${result.bytes} bytes)`,
+      );
       return 0;
     }
     const viewer = await startViewer({

@@ -61,7 +61,7 @@ describe("trace-ts CLI", () => {
     const file = join(dir, "r.html");
     expect(await main(["view", join(dir, "runs"), "--export", file], io())).toBe(0);
     const bytes = Buffer.byteLength(readFileSync(file, "utf8"));
-    expect(out).toEqual([`wrote ${file} (1 runs, ${bytes} bytes)`]);
+    expect(out).toEqual([`wrote ${file} (1 run, ${bytes} bytes)`]);
     expect(await main(["view", join(dir, "runs"), "--export", file], io())).toBe(1);
     expect(err.join("\n")).toMatch(/already exists/);
     expect(await main(["view", join(dir, "runs"), "--export", file, "--force"], io())).toBe(0);
