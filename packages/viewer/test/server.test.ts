@@ -1,6 +1,7 @@
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { InvalidOptionError } from "@trace-ts/core";
 import { ViewerAssetsMissingError, ViewerRemoteHostError } from "../src/errors.js";
 import type { CassetteResponse, RunResponse, RunsResponse } from "../src/protocol.js";
 import { type RunningViewer, startViewer } from "../src/server/viewer.js";
@@ -166,6 +167,13 @@ describe("startViewer options", () => {
     } finally {
       removeDir(empty);
     }
+  });
+
+  it("refuses options of the wrong type or out of range, naming the option", async () => {
+    await expect(startViewer({ paths: dir } as never)).rejects.toThrow(/'paths'/);
+    await expect(startViewer({ paths: [dir], port: 70_000 })).rejects.toThrow(InvalidOptionError);
+    await expect(startViewer({ paths: [dir], port: 1.5 })).rejects.toThrow(/'port'/);
+    await expect(startViewer({ paths: [dir], follow: "yes" } as never)).rejects.toThrow(/'follow'/);
   });
 
   it("refuses a non-loopback host unless allowed", async () => {

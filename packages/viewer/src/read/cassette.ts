@@ -3,14 +3,11 @@
  * of each message, the reply, tokens. Every string is capped; other parts are summarized.
  */
 import { readFile, stat } from "node:fs/promises";
+import { CASSETTE_FORMAT, CASSETTE_VERSION } from "@trace-ts/core/llm";
 import type { CassetteCall, CassetteResponse, LogProblem } from "../protocol.js";
 import { type ReadLimits, readLimits } from "./limits.js";
 import { unreadableProblem } from "./run-log.js";
 
-/** The `format` of a cassette's header line. */
-export const CASSETTE_FORMAT = "trace-ts/cassette";
-/** The cassette version this viewer reads. */
-export const CASSETTE_VERSION = 1;
 /** Longest text kept of one message or reply, in characters. */
 export const MAX_CASSETTE_TEXT = 100_000;
 /** Most calls read from one cassette. */

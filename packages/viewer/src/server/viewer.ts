@@ -7,6 +7,8 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { InvalidOptionError } from "@trace-ts/core";
+import { validateOptions } from "@trace-ts/core/optimizer";
 import { ASSET_FILES, checkAssets, defaultAssetsDir } from "../assets.js";
 import { RunCatalog } from "../catalog/catalog.js";
 import { resolveRoot } from "../catalog/discover.js";
@@ -64,6 +66,19 @@ const ROUTES = new Set([
   "/api/events",
 ]);
 
+const OPTIONS_SCHEMA = {
+  paths: "object",
+  host: "string",
+  port: "integer",
+  allowRemote: "boolean",
+  token: "string",
+  cassette: "string",
+  follow: "boolean",
+  assetsDir: "string",
+  limits: "object",
+  warn: "function",
+} as const;
+
 /**
  * Starts the viewer.
  *
@@ -71,8 +86,16 @@ const ROUTES = new Set([
  * @throws ViewerAssetsMissingError when the page is not built
  * @throws ViewerPathError when a path given does not exist
  * @throws ViewerRemoteHostError for a non-loopback host without `allowRemote`
+ * @throws InvalidOptionError for an option of the wrong type or out of range
  */
 export async function startViewer(options: ViewerOptions): Promise<RunningViewer> {
+  validateOptions("startViewer()", options, OPTIONS_SCHEMA);
+  if (!Array.isArray(options.paths) || options.paths.some((p) => typeof p !== "string")) {
+    throw new InvalidOptionError("startViewer()", "paths", "must be an array of file or folder paths");
+  }
+  if (options.port !== undefined && (options.port < 0 || options.port > 65_535)) {
+    throw new InvalidOptionError("startViewer()", "port", `must be from 0 to 65535, got ${options.port}`);
+  }
   const host = options.host ?? "127.0.0.1";
   if (!isLoopback(host)) {
     if (options.allowRemote !== true) throw new ViewerRemoteHostError(host);
