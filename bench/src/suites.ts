@@ -12,4 +12,5 @@ export const suites: Record<string, () => Promise<void>> = {
   search: async () => (await import("./search.js")).runSearchBench(),
   otel: async () => (await import("./otel.js")).runOtelBench(),
   viewer: async () => (await import("./viewer.js")).runViewerBench(),
+  scale: async () => (await import("./scale.js")).runScaleBench(),
 };

@@ -78,3 +78,64 @@ export class InvalidKeyPartError extends TraceError {
     );
   }
 }
+
+/**
+ * An example sent to the workers could not be run: its job failed on every attempt (a worker
+ * crashed or stalled each time, the task could not be built, its parameters had expired or did
+ * not fit the worker's agent) or a worker sent back something that is not an outcome. The agent's
+ * own failures are not this error: they come back as results, as in a local evaluation.
+ */
+export class DistributedJobError extends TraceError {
+  /** Index of the example in its dataset. */
+  readonly exampleIndex: number;
+  /** The BullMQ job's id. */
+  readonly jobId: string;
+
+  /**
+   * @param exampleIndex index of the example
+   * @param jobId the job's id
+   * @param reason what went wrong
+   */
+  constructor(exampleIndex: number, jobId: string, reason: string) {
+    super(
+      "SCALE_JOB_FAILED",
+      `example ${exampleIndex} (job ${jobId}) could not be run on the workers: ${reason}`,
+    );
+    this.exampleIndex = exampleIndex;
+    this.jobId = jobId;
+  }
+}
+
+/**
+ * This process may no longer write a run's files: another worker took the run over (a newer
+ * fencing token is on the run's folder), typically because this one stalled past its job lock.
+ * Nothing was written; the run goes on in the other worker.
+ */
+export class StaleWriterError extends TraceError {
+  /** This writer's token. */
+  readonly token: number;
+  /** The newer token found on the run's folder. */
+  readonly current: number;
+
+  /**
+   * @param path the file that was about to be written
+   * @param token this writer's token
+   * @param current the token on the folder
+   */
+  constructor(path: string, token: number, current: number) {
+    super(
+      "SCALE_STALE_WRITER",
+      `refused to write ${path}: this process holds fencing token ${token}, but token ${current} took the run over`,
+    );
+    this.token = token;
+    this.current = current;
+  }
+}
+
+/** A task module for a worker is not what the worker needs (no default export of the right kind). */
+export class InvalidTaskError extends TraceError {
+  /** @param message what is wrong with the task */
+  constructor(message: string) {
+    super("SCALE_TASK_INVALID", message);
+  }
+}

@@ -256,3 +256,76 @@ export class NotSerializableError extends TraceError {
     );
   }
 }
+
+/**
+ * An example run by an executor elsewhere (e.g. a BullMQ worker) met an error that stops runs:
+ * `stopsRun` is the reason the worker reported (`budget`, `outage`, `cancelled`), so the trainer
+ * treats it exactly like the same error thrown here. `remoteCode` is the original error's code.
+ */
+export class RemoteStopError extends TraceError {
+  readonly #reason: RunStopReason;
+  /** The stable code of the error on the worker (`LLM_RATE_LIMIT`). */
+  readonly remoteCode: string;
+  /** Index of the example it stopped. */
+  readonly exampleIndex: number;
+
+  /** Ends the run: the reason the worker reported. */
+  override get stopsRun(): RunStopReason {
+    return this.#reason;
+  }
+
+  /**
+   * @param exampleIndex index of the example
+   * @param reason why it stops runs
+   * @param remoteCode the original error's code
+   * @param description the original error as `Name: message`
+   */
+  constructor(exampleIndex: number, reason: RunStopReason, remoteCode: string, description: string) {
+    super("TRAINER_REMOTE_STOP", `example ${exampleIndex} was stopped on a worker: ${description}`);
+    this.#reason = reason;
+    this.remoteCode = remoteCode;
+    this.exampleIndex = exampleIndex;
+  }
+}
+
+/**
+ * An example run by an executor elsewhere failed in a way that is not feedback: its forward
+ * function threw outside traced operations (`remoteCode` `AGENT_FAILED`) or its guide failed. A
+ * local evaluation rejects for the same failures; fix the agent or the guide.
+ */
+export class RemoteExampleError extends TraceError {
+  /** Index of the example. */
+  readonly exampleIndex: number;
+  /** The error's class name on the worker (`AgentError`, `GuideError`). */
+  readonly remoteName: string;
+  /** The error's stable code on the worker (`AGENT_FAILED`). */
+  readonly remoteCode: string;
+
+  /**
+   * @param exampleIndex index of the example
+   * @param remoteName the error's class name on the worker
+   * @param remoteCode its code
+   * @param message its message
+   */
+  constructor(exampleIndex: number, remoteName: string, remoteCode: string, message: string) {
+    super(
+      "TRAINER_REMOTE_EXAMPLE_FAILED",
+      `example ${exampleIndex} failed on a worker with ${remoteName} (${remoteCode}): ${message}`,
+    );
+    this.exampleIndex = exampleIndex;
+    this.remoteName = remoteName;
+    this.remoteCode = remoteCode;
+  }
+}
+
+/**
+ * Parameter values sent to a worker do not fit the worker's agent: a name it has no parameter
+ * of, or a parameter of its agent the values leave out. The worker's agent must be built by the
+ * same code as the one being trained or evaluated.
+ */
+export class RemoteParameterError extends TraceError {
+  /** @param message which names do not match */
+  constructor(message: string) {
+    super("TRAINER_REMOTE_PARAMETERS", message);
+  }
+}

@@ -11,6 +11,7 @@ import {
   graphScope,
   InvalidOptionError,
   Node,
+  type ParameterNode,
   TraceError,
   type UsageTracker,
 } from "@trace-ts/core";
@@ -24,6 +25,9 @@ import { AgentError, ForwardOutputError, GuideError, RunCancelledError } from ".
 import { stoppingError } from "./fatal.js";
 import { type Guide, type GuideResult, validGuideResult } from "./guides/types.js";
 import { type Metrics, meanMetrics } from "./objective/metrics.js";
+import type { ExampleExecutor, ParameterValue } from "./remote/executor.js";
+import { runRemote } from "./remote/run-remote.js";
+import { jsonCopy } from "./snapshot.js";
 
 /** The outcome of one example. */
 export interface ExampleResult<O = unknown> {
@@ -114,6 +118,18 @@ export interface EvaluateOptions<I, O, T> {
    * `tokens`, `modelCalls` and `cost` of its forward pass.
    */
   readonly usage?: UsageTracker;
+  /**
+   * Runs the examples elsewhere instead of in this process (e.g. `BullmqExecutor` of
+   * @trace-ts/scale, whose workers hold the agent's code). Results keep the dataset's order; an
+   * output is then its value (JSON), not a node. `concurrency`, `isolateNames` and `usage` are the
+   * workers' business; the rules (which errors are feedback, which stop the evaluation) are the same.
+   */
+  readonly executor?: ExampleExecutor;
+  /**
+   * With `executor`: the parameters whose current values are sent along, so the workers run the
+   * values in effect here (by name). Default: none, the workers' own values.
+   */
+  readonly parameters?: Iterable<ParameterNode>;
 }
 
 const OPTIONS = {
@@ -127,6 +143,8 @@ const OPTIONS = {
   onProgress: "function",
   isolateNames: "boolean",
   usage: "object",
+  executor: "object",
+  parameters: "object",
 } as const;
 
 /** @internal Settings shared by evaluation and training batches. */
@@ -150,6 +168,10 @@ export interface RunSettings<I, O, T> {
   readonly onOutage?: (error: TraceError) => void;
   /** Training: called when an example ran without an outage (breaks a run of outages). */
   readonly onRan?: () => void;
+  /** Runs the examples elsewhere (never used when `requireNode`: outputs must be local nodes). */
+  readonly executor?: ExampleExecutor;
+  /** The parameter values sent with the examples to the executor. */
+  readonly parameters?: () => readonly ParameterValue[];
 }
 
 /** @internal What happened to one example: a result, or an outage that kept it from running. */
@@ -211,9 +233,17 @@ export async function evaluate<I, O, T>(options: EvaluateOptions<I, O, T>): Prom
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.usage ? { usage: options.usage } : {}),
+      ...(options.executor ? { executor: options.executor, parameters: valuesOf(options.parameters) } : {}),
     },
   );
   return summarize(outcomes, performance.now() - started);
+}
+
+/** The values of `parameters` by name, read when the executor is called. */
+function valuesOf(parameters: Iterable<ParameterNode> | undefined): () => readonly ParameterValue[] {
+  const list = parameters === undefined ? [] : [...parameters];
+  return () =>
+    list.map((p) => ({ name: p.name, value: jsonCopy(p.peek(), `the value of parameter ${p.name}`) }));
 }
 
 function isExampleArray<I, T>(
@@ -256,6 +286,7 @@ export async function runExamples<I, O, T>(
   items: readonly { readonly index: number; readonly example: Example<I, T> }[],
   settings: RunSettings<I, O, T>,
 ): Promise<ExampleOutcome<O>[]> {
+  if (settings.executor !== undefined && !settings.requireNode) return runRemote(items, settings);
   const outer = settings.signal;
   if (outer?.aborted) throw new RunCancelledError(outer.reason);
   if (items.length === 0) return [];
@@ -303,7 +334,11 @@ export async function runExamples<I, O, T>(
   return results;
 }
 
-async function runOne<I, O, T>(
+/**
+ * @internal Runs one example here: forward pass, guide, and the rules of what is feedback. Stop
+ * errors other than an outage with `onOutage` are thrown, as are agent and guide failures.
+ */
+export async function runOne<I, O, T>(
   index: number,
   example: Example<I, T>,
   signal: AbortSignal,

@@ -40,6 +40,7 @@ export {
   type Checkpoint,
   readCheckpoint,
 } from "./checkpoint/checkpoint.js";
+export type { FencedTarget, WriteFence } from "./checkpoint/fence.js";
 export {
   type BatchOptions,
   Dataset,
@@ -73,6 +74,9 @@ export {
   JudgeResponseError,
   ModelUnavailableError,
   NotSerializableError,
+  RemoteExampleError,
+  RemoteParameterError,
+  RemoteStopError,
   RunCancelledError,
 } from "./errors.js";
 export {
@@ -131,6 +135,24 @@ export {
   type WeightedObjective,
 } from "./objective/objective.js";
 export type { ProgressOptions, ProgressStatus } from "./progress.js";
+export {
+  EXECUTOR_CONTRACT_VERSION,
+  type ExampleExecutor,
+  type ExecutorItem,
+  type ExecutorRequest,
+  type ParameterValue,
+  type RemoteFailure,
+  type RemoteOutcome,
+  type RemoteResult,
+  type RemoteStop,
+} from "./remote/executor.js";
+export {
+  DEFAULT_MAX_OUTPUT_CHARS,
+  loadParameterValues,
+  type RemotePieces,
+  type RunHereOptions,
+  runExampleHere,
+} from "./remote/run-here.js";
 export { restoreSnapshot, type Snapshot, takeSnapshot } from "./snapshot.js";
 export type { EarlyStopOptions, ResumeOptions, TrainConfig } from "./train/config.js";
 export type { TrainResult } from "./train/session.js";

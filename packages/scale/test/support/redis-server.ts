@@ -1,5 +1,5 @@
 /**
- * A Redis server of a test's own: `redis-server` (Debian's package; `scripts/ensure-redis.sh`
+ * A Redis server of a test's own: `redis-server` (Debian's package; `scripts/ensure-test-tools.sh`
  * installs it) started on a free loopback port with no persistence, in a temp folder that `stop()`
  * removes. `restart()` kills it and starts it again on the same port (what clients see when Redis
  * restarts: a dropped connection, then an empty server); `kill()` and `start()` do the two halves
@@ -59,7 +59,7 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
       reject(
         new Error(
           `cannot start ${REDIS_SERVER} (${error.message}): install Debian's redis-server ` +
-            "(bash scripts/ensure-redis.sh) or set TRACE_REDIS_SERVER",
+            "(bash scripts/ensure-test-tools.sh) or set TRACE_REDIS_SERVER",
         ),
       );
     });

@@ -4,7 +4,9 @@
  * either the previous checkpoint or the new one, never a mix.
  */
 
-import { mkdir, readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { renameSync, unlinkSync } from "node:fs";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { OptimizerState } from "@trace-ts/core";
 import writeFileAtomic from "write-file-atomic";
@@ -13,6 +15,7 @@ import type { SamplerState } from "../data/sampler.js";
 import { CheckpointError, CheckpointNotFoundError } from "../errors.js";
 import type { ParameterValueRecord, StopReason, UsageRecord } from "../log/records.js";
 import type { ObjectiveConfig } from "../objective/objective.js";
+import type { WriteFence } from "./fence.js";
 
 /** `format` of every checkpoint file. */
 export const CHECKPOINT_FORMAT = "trace-ts/trainer-checkpoint";
@@ -105,13 +108,43 @@ export interface Checkpoint {
 }
 
 /**
- * Writes a checkpoint atomically (creating the directory if needed).
+ * Writes a checkpoint atomically (creating the directory if needed). With a fence, the new file is
+ * written and flushed under a temporary name, and the fence is asked right before the rename.
  * @param path the file
  * @param checkpoint its contents
+ * @param fence asked before the file replaces the previous one
  */
-export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
+export async function saveCheckpoint(
+  path: string,
+  checkpoint: Checkpoint,
+  fence?: WriteFence,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, `${JSON.stringify(checkpoint)}\n`, { fsync: true });
+  const text = `${JSON.stringify(checkpoint)}\n`;
+  if (fence === undefined) {
+    await writeFileAtomic(path, text, { fsync: true });
+    return;
+  }
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  const file = await open(temporary, "wx");
+  try {
+    await file.writeFile(text, "utf8");
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    // nothing may run between the check and the rename
+    fence.check("checkpoint", path);
+    renameSync(temporary, path);
+  } catch (error) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
 }
 
 /**

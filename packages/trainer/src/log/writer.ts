@@ -16,6 +16,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
+import type { WriteFence } from "../checkpoint/fence.js";
 import { CheckpointExistsError, CheckpointMismatchError } from "../errors.js";
 import type { RunLogRecord } from "./records.js";
 
@@ -35,6 +36,7 @@ export class RunLogWriter {
   #bytes: number;
   #records: number;
   readonly #onRecord: ((record: RunLogRecord) => void) | undefined;
+  readonly #fence: WriteFence | undefined;
 
   private constructor(
     path: string | undefined,
@@ -42,30 +44,37 @@ export class RunLogWriter {
     bytes: number,
     records: number,
     onRecord: ((record: RunLogRecord) => void) | undefined,
+    fence: WriteFence | undefined,
   ) {
     this.path = path;
     this.#fd = fd;
     this.#bytes = bytes;
     this.#records = records;
     this.#onRecord = onRecord;
+    this.#fence = fence;
   }
 
   /**
    * Starts a new log. A non-empty file already there is refused unless `overwrite`.
    * @param path the file (undefined: no file)
-   * @param options overwrite and a hook for every record
+   * @param options overwrite, a hook for every record and the fence asked before every write
    */
   static create(
     path: string | undefined,
-    options: { readonly overwrite?: boolean; readonly onRecord?: (record: RunLogRecord) => void } = {},
+    options: {
+      readonly overwrite?: boolean;
+      readonly onRecord?: (record: RunLogRecord) => void;
+      readonly fence?: WriteFence;
+    } = {},
   ): RunLogWriter {
-    if (path === undefined) return new RunLogWriter(undefined, undefined, 0, 0, options.onRecord);
+    if (path === undefined) return new RunLogWriter(undefined, undefined, 0, 0, options.onRecord, undefined);
     if (!options.overwrite && existsSync(path) && statSync(path).size > 0) {
       throw new CheckpointExistsError(path, "run log");
     }
     mkdirSync(dirname(path), { recursive: true });
+    options.fence?.check("log", path);
     const fd = openSync(path, "w");
-    return new RunLogWriter(path, fd, 0, 0, options.onRecord);
+    return new RunLogWriter(path, fd, 0, 0, options.onRecord, options.fence);
   }
 
   /**
@@ -120,6 +129,7 @@ export class RunLogWriter {
    * @param runId the run's id
    * @param checkpointPath the checkpoint, for error messages
    * @param onRecord hook for every record
+   * @param fence asked before every write
    */
   static reopen(
     path: string | undefined,
@@ -128,18 +138,21 @@ export class RunLogWriter {
     runId: string,
     checkpointPath: string,
     onRecord?: (record: RunLogRecord) => void,
+    fence?: WriteFence,
   ): RunLogWriter {
-    if (path === undefined) return new RunLogWriter(undefined, undefined, bytes, records, onRecord);
+    if (path === undefined)
+      return new RunLogWriter(undefined, undefined, bytes, records, onRecord, undefined);
     RunLogWriter.verify(path, bytes, runId, checkpointPath);
     const fd = openSync(path, "r+");
     try {
+      fence?.check("log", path);
       ftruncateSync(fd, bytes);
       fsyncSync(fd);
     } catch (error) {
       closeSync(fd);
       throw error;
     }
-    return new RunLogWriter(path, fd, bytes, records, onRecord);
+    return new RunLogWriter(path, fd, bytes, records, onRecord, fence);
   }
 
   /** Bytes written to the file so far (including what the resumed run kept). */
@@ -159,6 +172,7 @@ export class RunLogWriter {
   write(record: RunLogRecord): void {
     if (this.#fd !== undefined) {
       const buffer = Buffer.from(recordLine(record), "utf8");
+      this.#fence?.check("log", this.path!);
       let offset = 0;
       while (offset < buffer.length)
         offset += writeSync(this.#fd, buffer, offset, buffer.length - offset, this.#bytes + offset);
@@ -179,7 +193,10 @@ export class RunLogWriter {
    */
   truncate(mark: { readonly bytes: number; readonly records: number }): void {
     if (mark.bytes > this.#bytes) throw new RangeError("RunLogWriter.truncate: the mark is ahead of the log");
-    if (this.#fd !== undefined) ftruncateSync(this.#fd, mark.bytes);
+    if (this.#fd !== undefined) {
+      this.#fence?.check("log", this.path!);
+      ftruncateSync(this.#fd, mark.bytes);
+    }
     this.#bytes = mark.bytes;
     this.#records = mark.records;
   }

@@ -15,6 +15,7 @@ import { validateOptions } from "@trace-ts/core/optimizer";
 import type { Agent, Forward } from "../agent.js";
 import { minibatch } from "../algorithms/minibatch.js";
 import type { Algorithm } from "../algorithms/types.js";
+import type { WriteFence } from "../checkpoint/fence.js";
 import { Dataset } from "../data/dataset.js";
 import type { Example } from "../data/example.js";
 import type { Guide } from "../guides/types.js";
@@ -22,6 +23,7 @@ import { type LogContent, type LogContentOptions, logContentSettings } from "../
 import type { RunLogRecord } from "../log/records.js";
 import { Objective, type ObjectiveConfig } from "../objective/objective.js";
 import type { ProgressOptions } from "../progress.js";
+import type { ExampleExecutor } from "../remote/executor.js";
 
 /** When to stop before the step or epoch limit. */
 export interface EarlyStopOptions {
@@ -148,6 +150,18 @@ export interface TrainConfig<I = unknown, O = unknown, T = unknown> {
    * run (`optimizer.requireIsolation`); it never lowers a tier.
    */
   readonly isolation?: IsolationLevel;
+  /**
+   * Runs the run's evaluations (initial, validation, candidates' measurements, test) elsewhere,
+   * e.g. on the BullMQ workers of @trace-ts/scale, with the parameter values in effect sent
+   * along by name. Training batches always run here: backward needs their traced graphs. The
+   * workers' model usage is theirs to count (a shared budget keeps the limit).
+   */
+  readonly executor?: ExampleExecutor;
+  /**
+   * Asked right before every checkpoint and run-log write; throws when another process has taken
+   * the run over (see @trace-ts/scale's sweeps). Nothing is written after it refused.
+   */
+  readonly fence?: WriteFence;
 }
 
 /** Options of `resume`. */
@@ -191,6 +205,8 @@ const SCHEMA = {
   matchParameters: "string",
   approve: "function",
   isolation: "string",
+  executor: "object",
+  fence: "object",
 } as const;
 
 /** @internal A validated configuration with defaults filled in. */
@@ -230,6 +246,8 @@ export interface Settings<I, O, T> {
   readonly matchParameters: "name" | "position";
   readonly approve: ApprovalHook | undefined;
   readonly isolation: IsolationLevel | undefined;
+  readonly executor: ExampleExecutor | undefined;
+  readonly fence: WriteFence | undefined;
 }
 
 const WHERE = "train()";
@@ -431,5 +449,7 @@ export function normalizeConfig<I, O, T>(config: TrainConfig<I, O, T>): Settings
     matchParameters: config.matchParameters ?? (typeof agent?.loadState === "function" ? "position" : "name"),
     approve: config.approve,
     isolation: config.isolation,
+    executor: config.executor,
+    fence: config.fence,
   };
 }

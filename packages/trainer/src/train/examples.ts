@@ -21,7 +21,7 @@ import type { EvalRecord } from "../log/records.js";
 import type { Metrics } from "../objective/metrics.js";
 import type { TrainingProgress } from "../progress.js";
 import type { Settings } from "./config.js";
-import { evalRecord } from "./log-records.js";
+import { evalRecord, parameterValues } from "./log-records.js";
 import type { StopRules } from "./stops.js";
 
 /** What the runner uses of its session besides the settings. */
@@ -214,6 +214,13 @@ export class ExampleRunner<I, O, T> {
       onOutage: (error) => stops.outage("examples", error),
       ...(s.usage ? { usage: s.usage } : {}),
       onRan: () => stops.ran(),
+      // batches need their graphs here; evaluations may run elsewhere
+      ...(s.executor !== undefined && !requireNode
+        ? {
+            executor: s.executor,
+            parameters: () => parameterValues(s.parameters).map(({ name, value }) => ({ name, value })),
+          }
+        : {}),
     };
   }
 }

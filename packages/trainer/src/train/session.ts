@@ -138,6 +138,7 @@ export class Session<I, O, T> {
     this.#log = RunLogWriter.create(s.log, {
       overwrite: s.overwrite,
       ...(s.onRecord ? { onRecord: s.onRecord } : {}),
+      ...(s.fence ? { fence: s.fence } : {}),
     });
     this.#usage.mark();
     return this.#logged(async () => {
@@ -166,7 +167,7 @@ export class Session<I, O, T> {
     this.#runId = cp.runId;
     restoreRunState(this.#run, state);
     this.#resumed = true;
-    this.#log = RunLogWriter.reopen(s.log, cp.log.bytes, cp.log.records, cp.runId, path, s.onRecord);
+    this.#log = RunLogWriter.reopen(s.log, cp.log.bytes, cp.log.records, cp.runId, path, s.onRecord, s.fence);
     this.#usage.mark();
     return this.#logged(() =>
       this.#log.write({ type: "resume", time: now(), step: this.#run.step, checkpoint: path }),
@@ -416,7 +417,7 @@ export class Session<I, O, T> {
     const state = captureRunState(this.#run, "checkpoint");
     const log = { path: this.#log.path ?? null, bytes: this.#log.bytes, records: this.#log.records };
     const meta = { runId: this.#runId, savedAt: now(), log };
-    await saveCheckpoint(s.checkpoint, checkpointOf(state, identityOf(s), s.parameters, meta));
+    await saveCheckpoint(s.checkpoint, checkpointOf(state, identityOf(s), s.parameters, meta), s.fence);
   }
 
   #context(step: number): AlgorithmContext {
