@@ -5,11 +5,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { evaluate } from "@trace-ts/trainer";
+import { evaluate, RunCancelledError } from "@trace-ts/trainer";
 import { checkJobData, checkOutcome } from "../src/distributed/evaluation-job.js";
 import {
   BullmqExecutor,
@@ -19,6 +20,7 @@ import {
   InvalidTaskError,
   loadTask,
   main,
+  SharedStateUnavailableError,
   StaleWriterError,
   sweepGrid,
 } from "../src/index.js";
@@ -115,6 +117,48 @@ describe("trace-ts-scale", () => {
     expect(await main(["worker", "--task", file, "--redis", server.url], t.io)).toBe(1);
     expect(t.err.join("\n")).toContain("SCALE_TASK_INVALID");
   });
+});
+
+describe("BullmqExecutor without Redis", () => {
+  it("rejects with SharedStateUnavailableError after startTimeoutMs, or at once when cancelled; close() returns", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+      });
+    });
+    const executor = new BullmqExecutor({
+      redis: `redis://:secret@127.0.0.1:${port}`,
+      task: "sum",
+      startTimeoutMs: 300,
+    });
+    const patient = new BullmqExecutor({ redis: `redis://127.0.0.1:${port}`, task: "sum" });
+    try {
+      const local = sumAgent();
+      const down = await evaluate({
+        forward: local.forward,
+        guide: sameText,
+        dataset: sumExamples(2),
+        executor,
+      }).catch((e: unknown) => e);
+      expect(down).toBeInstanceOf(SharedStateUnavailableError);
+      expect((down as Error).message).toContain("evaluation start");
+      expect((down as Error).message).not.toContain("secret");
+      const controller = new AbortController();
+      const pending = evaluate({
+        forward: local.forward,
+        guide: sameText,
+        dataset: sumExamples(2),
+        executor: patient,
+        signal: controller.signal,
+      });
+      controller.abort();
+      await expect(pending).rejects.toBeInstanceOf(RunCancelledError);
+    } finally {
+      // neither ever reached Redis: closing must still end their connections (or jest would not exit)
+      await Promise.all([executor.close(), patient.close()]);
+    }
+  }, 60_000);
 });
 
 describe("what comes back from Redis is checked", () => {

@@ -164,6 +164,26 @@ describe("sweeps on BullMQ workers", () => {
     expect(finalParameters(directory)).toEqual(finalParameters(referenceDirectory));
   }, 180_000);
 
+  it("puts a run back on the queue when its worker closes (SIGTERM); another continues it, identical", async () => {
+    const prefix = newPrefix();
+    const storage = mkdtempSync(join(root, "close-"));
+    const [run] = sweepGrid({ tasks: ["mult"], optimizers: ["json"], seeds: [5] });
+    await enqueueSweep({ redis: server.url, prefix, sweep: "close", runs: [run!] });
+    const leaving = await startWorker(prefix, storage, { latencyMs: 150 });
+    await leaving.waitFor(`step ${run!.id} 3`);
+    leaving.child.kill("SIGTERM");
+    await leaving.finished;
+    const staying = await startWorker(prefix, storage);
+    const [row] = await waitUntilFinished(prefix, "close", 1);
+    expect(row!.state).toBe("completed");
+    expect(row!.outcome).toMatchObject({ reason: "completed", steps: 8, resumed: true });
+    // closing used no attempt: the run completed on its first
+    expect(row!.attempts).toBe(1);
+    expect(staying.stdout()).not.toContain(`step ${run!.id} 1\n`);
+    const reference = await uninterrupted(run!, mkdtempSync(join(root, "reference-")));
+    expect(normalizedLog(join(storage, "close", run!.id, "log.jsonl"))).toEqual(reference.log);
+  }, 180_000);
+
   it("fences out a stalled worker whose run a second worker took over; the run ends identical", async () => {
     const prefix = newPrefix();
     const storage = mkdtempSync(join(root, "stall-"));

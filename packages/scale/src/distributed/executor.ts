@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { InvalidOptionError } from "@trace-ts/core";
+import { redactString } from "@trace-ts/core/llm";
 import type { ExampleExecutor, ExecutorRequest } from "@trace-ts/trainer";
 import { EXECUTOR_CONTRACT_VERSION } from "@trace-ts/trainer";
 import { type Job, Queue, QueueEvents } from "bullmq";
@@ -42,6 +43,13 @@ export interface BullmqExecutorOptions {
   readonly backoffMs?: number;
   /** How long without any news before the jobs are polled, in case an event was missed (default 5000 ms). */
   readonly reconcileMs?: number;
+  /**
+   * How long an evaluation waits for Redis while it sets up (connect, store the parameter
+   * values) before it rejects with `SharedStateUnavailableError` (default 30 s). Once its jobs
+   * are queued, an evaluation waits for a Redis that went away to come back (as the workers do);
+   * cancel it with its signal.
+   */
+  readonly startTimeoutMs?: number;
   /** How long the parameter values and finished jobs are kept in Redis (default 1 hour). */
   readonly keepMs?: number;
 }
@@ -51,7 +59,15 @@ const OPTION_TYPES = {
   backoffMs: "number ≥ 0",
   reconcileMs: "number > 0",
   keepMs: "number > 0",
+  startTimeoutMs: "number > 0",
 } as const;
+
+/** BullMQ's pieces of an executor. */
+interface BullParts {
+  readonly queue: Queue;
+  readonly events: QueueEvents;
+  readonly eventsClient: Redis;
+}
 
 /** What a running evaluation listens for. */
 interface Listener {
@@ -77,15 +93,17 @@ export class BullmqExecutor implements ExampleExecutor {
   readonly #task: string;
   readonly #prefix: string;
   readonly #connection: BullConnection;
-  readonly #queue: Queue;
-  readonly #events: QueueEvents;
-  readonly #eventsClient: Redis;
-  readonly #ready: Promise<void>;
+  readonly #queueName: string;
+  /** The queue and its events, made once Redis answered (BullMQ cannot close what never connected). */
+  #bull: Promise<BullParts> | undefined;
+  /** The same, once made. */
+  #made: BullParts | undefined;
   readonly #listeners = new Map<string, Listener>();
   readonly #attempts: number;
   readonly #backoffMs: number;
   readonly #reconcileMs: number;
   readonly #keepMs: number;
+  readonly #startTimeoutMs: number;
   #closed = false;
 
   /** @param options Redis, task name, queue, prefix, retries and timings */
@@ -100,24 +118,39 @@ export class BullmqExecutor implements ExampleExecutor {
     this.#backoffMs = positive(where, "backoffMs", options.backoffMs ?? 1000, false);
     this.#reconcileMs = positive(where, "reconcileMs", options.reconcileMs ?? 5000, true);
     this.#keepMs = positive(where, "keepMs", options.keepMs ?? 3_600_000, true);
+    this.#startTimeoutMs = positive(where, "startTimeoutMs", options.startTimeoutMs ?? 30_000, true);
     this.name = `bullmq:${queue}`;
     this.#connection = bullConnection(where, options.redis);
-    const connection = this.#connection.client;
-    const prefix = bullPrefix(this.#prefix);
-    this.#queue = new Queue(queue, { connection, prefix });
-    this.#queue.on("error", () => {});
-    this.#eventsClient = connection.duplicate({ maxRetriesPerRequest: null });
-    this.#eventsClient.on("error", () => {});
-    this.#events = new QueueEvents(queue, { connection: this.#eventsClient, prefix });
-    this.#events.on("error", () => {});
-    this.#events.on("completed", ({ jobId, returnvalue }) =>
-      this.#dispatch(jobId, (l, p) => l.completed(p, returnvalue)),
-    );
-    this.#events.on("failed", ({ jobId, failedReason }) =>
-      this.#dispatch(jobId, (l, p) => l.failed(p, failedReason)),
-    );
-    this.#ready = this.#events.waitUntilReady().then(() => undefined);
-    this.#ready.catch(() => {});
+    this.#queueName = queue;
+  }
+
+  /** The queue and its events, made on first use once Redis answers a PING. */
+  #parts(): Promise<BullParts> {
+    this.#bull ??= (async () => {
+      const connection = this.#connection.client;
+      await connection.ping();
+      const prefix = bullPrefix(this.#prefix);
+      const queue = new Queue(this.#queueName, { connection, prefix });
+      queue.on("error", () => {});
+      const eventsClient = connection.duplicate({ maxRetriesPerRequest: null });
+      eventsClient.on("error", () => {});
+      const events = new QueueEvents(this.#queueName, { connection: eventsClient, prefix });
+      events.on("error", () => {});
+      events.on("completed", ({ jobId, returnvalue }) =>
+        this.#dispatch(jobId, (l, p) => l.completed(p, returnvalue)),
+      );
+      events.on("failed", ({ jobId, failedReason }) =>
+        this.#dispatch(jobId, (l, p) => l.failed(p, failedReason)),
+      );
+      this.#made = { queue, events, eventsClient };
+      await events.waitUntilReady();
+      return this.#made;
+    })();
+    // a failed start is tried again by the next evaluation
+    this.#bull.catch(() => {
+      this.#bull = undefined;
+    });
+    return this.#bull;
   }
 
   #dispatch(jobId: string, call: (listener: Listener, position: number) => void): void {
@@ -137,19 +170,30 @@ export class BullmqExecutor implements ExampleExecutor {
     if (request.signal.aborted) throw request.signal.reason;
     const evaluation = randomUUID();
     const client = this.#connection.client;
+    // setting up waits for Redis at most `startTimeoutMs`, and gives way to the signal
     const redis = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (error) {
-        throw new SharedStateUnavailableError(
-          operation,
-          this.#connection.where,
-          error,
-          String((error as Error)?.message ?? error),
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      const limits = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${this.#startTimeoutMs} ms`)),
+          this.#startTimeoutMs,
         );
+        onAbort = () => reject(request.signal.reason);
+        request.signal.addEventListener("abort", onAbort, { once: true });
+      });
+      try {
+        return await Promise.race([work(), limits]);
+      } catch (error) {
+        if (request.signal.aborted) throw request.signal.reason;
+        const detail = redactString(String((error as Error)?.message ?? error));
+        throw new SharedStateUnavailableError(operation, this.#connection.where, error, detail);
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) request.signal.removeEventListener("abort", onAbort);
       }
     };
-    await redis("evaluation start", () => this.#ready);
+    const { queue } = await redis("evaluation start", () => this.#parts());
     const parameters = request.parameters.length === 0 ? "" : JSON.stringify(request.parameters);
     const digest = parameters === "" ? "" : createHash("sha256").update(parameters).digest("hex");
     if (parameters !== "") {
@@ -231,7 +275,7 @@ export class BullmqExecutor implements ExampleExecutor {
         }));
         void (async () => {
           for (let start = 0; start < jobs.length && !settled; start += 500) {
-            await this.#queue.addBulk(jobs.slice(start, start + 500));
+            await queue.addBulk(jobs.slice(start, start + 500));
           }
         })().catch((error) =>
           finish(
@@ -239,7 +283,7 @@ export class BullmqExecutor implements ExampleExecutor {
               "evaluation enqueue",
               this.#connection.where,
               error,
-              String((error as Error)?.message ?? error),
+              redactString(String((error as Error)?.message ?? error)),
             ),
           ),
         );
@@ -248,7 +292,7 @@ export class BullmqExecutor implements ExampleExecutor {
           () => {
             if (settled || reconciling || Date.now() - lastNews < this.#reconcileMs) return;
             reconciling = true;
-            this.#reconcile(evaluation, pending, deliver, fail)
+            this.#reconcile(queue, evaluation, pending, deliver, fail)
               .catch(() => {})
               .finally(() => {
                 reconciling = false;
@@ -260,7 +304,7 @@ export class BullmqExecutor implements ExampleExecutor {
         timer.unref();
       });
     } catch (error) {
-      await this.#cancel(evaluation, pending).catch(() => {});
+      await this.#cancel(queue, evaluation, pending).catch(() => {});
       throw error;
     } finally {
       clearInterval(timer);
@@ -273,6 +317,7 @@ export class BullmqExecutor implements ExampleExecutor {
 
   /** Polls the pending jobs of an evaluation and delivers what finished. */
   async #reconcile(
+    queue: Queue,
     evaluation: string,
     pending: ReadonlySet<number>,
     deliver: (position: number, value: unknown) => void,
@@ -281,7 +326,7 @@ export class BullmqExecutor implements ExampleExecutor {
     const positions = [...pending];
     for (let start = 0; start < positions.length; start += 100) {
       const chunk = positions.slice(start, start + 100);
-      const jobs = await Promise.all(chunk.map((p) => this.#queue.getJob(evaluationJobId(evaluation, p))));
+      const jobs = await Promise.all(chunk.map((p) => queue.getJob(evaluationJobId(evaluation, p))));
       for (let k = 0; k < chunk.length; k++) {
         const job: Job | undefined = jobs[k];
         if (job === undefined || !job.finishedOn) continue;
@@ -293,13 +338,13 @@ export class BullmqExecutor implements ExampleExecutor {
   }
 
   /** Tells the workers to skip and abort an evaluation's jobs, and removes those not started. */
-  async #cancel(evaluation: string, pending: ReadonlySet<number>): Promise<void> {
+  async #cancel(queue: Queue, evaluation: string, pending: ReadonlySet<number>): Promise<void> {
     const client = this.#connection.client;
     await client.set(evaluationKeys.cancelled(this.#prefix, evaluation), "1", "PX", this.#keepMs);
     await client.publish(evaluationKeys.cancelChannel(this.#prefix), evaluation);
     const ids = [...pending].map((p) => evaluationJobId(evaluation, p));
     for (let start = 0; start < ids.length; start += 100) {
-      await Promise.allSettled(ids.slice(start, start + 100).map((id) => this.#queue.remove(id)));
+      await Promise.allSettled(ids.slice(start, start + 100).map((id) => queue.remove(id)));
     }
   }
 
@@ -307,8 +352,15 @@ export class BullmqExecutor implements ExampleExecutor {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
-    this.#eventsClient.disconnect();
+    const parts = this.#made;
+    if (parts !== undefined) {
+      // BullMQ's close waits for Redis: give it a moment, then drop the connections
+      const graceful = Promise.allSettled([parts.events.close(), parts.queue.close()]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([graceful, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
+      parts.eventsClient.disconnect();
+    }
     await this.#connection.close();
   }
 }

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InvalidOptionError } from "@trace-ts/core";
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { bullConnection } from "../distributed/bull-connection.js";
 import { bullPrefix } from "../distributed/executor.js";
 import { StaleWriterError } from "../errors.js";
@@ -60,7 +60,10 @@ export interface SweepWorkerOptions {
 export interface SweepWorker {
   /** The BullMQ worker. */
   readonly worker: Worker;
-  /** Stops taking runs, aborts the running ones (they keep their last checkpoint) and closes. */
+  /**
+   * Stops taking runs, stops the running ones (they keep their last checkpoint and go back on the
+   * queue at once, without using an attempt, for another worker to continue) and closes.
+   */
   close(): Promise<void>;
 }
 
@@ -89,7 +92,7 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
   const redis = new RedisConnection(where, connection.client, DEFAULT_TIMEOUT_MS);
   const shutdown = new AbortController();
 
-  const process = async (job: Job): Promise<SweepRunOutcome> => {
+  const process = async (job: Job, token?: string): Promise<SweepRunOutcome> => {
     const data = job.data as Partial<SweepJobData> | null;
     if (data?.v !== SWEEP_FORMAT_VERSION) {
       throw new UnrecoverableError(
@@ -126,9 +129,12 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
       if (error instanceof StaleWriterError) onError(error);
       throw error;
     }
-    // a run cut short by this worker closing is not finished: another worker continues it
-    if (shutdown.signal.aborted)
-      throw new Error("the sweep worker closed during the run; its last checkpoint is kept");
+    // a run cut short by this worker closing is not finished: back on the queue at once (no
+    // attempt used), for another worker to continue from its last checkpoint
+    if (shutdown.signal.aborted) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     const checked = checkRunOutcome(outcome);
     if (checked === undefined) {
       throw new UnrecoverableError(
