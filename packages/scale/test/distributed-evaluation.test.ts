@@ -269,4 +269,28 @@ describe("distributed evaluation on BullMQ workers", () => {
     expect(error).toBeInstanceOf(DistributedJobError);
     expect((error as DistributedJobError).message).toContain('this worker runs task "sum"');
   }, 120_000);
+
+  it("finishes when Redis restarts empty mid-evaluation: lost jobs are queued again", async () => {
+    const prefix = newPrefix();
+    await startWorkers(prefix, 1, { concurrency: 2, lockMs: 2000, stalledMs: 500 });
+    const local = sumAgent();
+    const data = sumExamples(
+      16,
+      Object.fromEntries(Array.from({ length: 16 }, (_, i) => [i, { mode: "slow", ms: 250 }])),
+    );
+    let restarted: Promise<void> | undefined;
+    const remote = await evaluate({
+      forward: local.forward,
+      guide: sameText,
+      dataset: data,
+      executor: executor(prefix, { reconcileMs: 1000 }),
+      parameters: local.agent.parameters(),
+      onProgress: (done) => {
+        if (done === 2) restarted ??= server.restart();
+      },
+    });
+    await restarted;
+    const here = await evaluate({ forward: local.forward, guide: sameText, dataset: data });
+    expect(comparable(remote)).toEqual(comparable(here));
+  }, 120_000);
 });

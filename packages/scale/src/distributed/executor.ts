@@ -202,6 +202,7 @@ export class BullmqExecutor implements ExampleExecutor {
       );
     }
     const pending = new Set<number>(request.items.map((_, k) => k));
+    const requeued = new Map<number, number>();
     let lastNews = Date.now();
     let reconciling = false;
     let timer: NodeJS.Timeout | undefined;
@@ -273,10 +274,12 @@ export class BullmqExecutor implements ExampleExecutor {
             removeOnFail: { age: Math.ceil(this.#keepMs / 1000) },
           },
         }));
+        let enqueued = false;
         void (async () => {
           for (let start = 0; start < jobs.length && !settled; start += 500) {
             await queue.addBulk(jobs.slice(start, start + 500));
           }
+          enqueued = true;
         })().catch((error) =>
           finish(
             new SharedStateUnavailableError(
@@ -293,6 +296,32 @@ export class BullmqExecutor implements ExampleExecutor {
             if (settled || reconciling || Date.now() - lastNews < this.#reconcileMs) return;
             reconciling = true;
             this.#reconcile(queue, evaluation, pending, deliver, fail)
+              .then(async (missing) => {
+                // jobs gone from Redis (it restarted without persistence): queued again, up to
+                // `attempts` times each, with the parameter values they need
+                if (!enqueued || missing.length === 0 || settled) return;
+                for (const position of missing) {
+                  const times = (requeued.get(position) ?? 0) + 1;
+                  requeued.set(position, times);
+                  if (times > this.#attempts) {
+                    fail(
+                      position,
+                      `its job disappeared from Redis ${times - 1} times (does Redis restart without persistence?)`,
+                    );
+                    return;
+                  }
+                }
+                if (parameters !== "") {
+                  await client.set(
+                    evaluationKeys.parameters(this.#prefix, evaluation),
+                    parameters,
+                    "PX",
+                    this.#keepMs,
+                    "NX",
+                  );
+                }
+                await queue.addBulk(missing.map((position) => jobs[position]!));
+              })
               .catch(() => {})
               .finally(() => {
                 reconciling = false;
@@ -315,26 +344,32 @@ export class BullmqExecutor implements ExampleExecutor {
     }
   }
 
-  /** Polls the pending jobs of an evaluation and delivers what finished. */
+  /**
+   * Polls the pending jobs of an evaluation and delivers what finished.
+   * @returns the positions whose jobs are not in Redis at all
+   */
   async #reconcile(
     queue: Queue,
     evaluation: string,
     pending: ReadonlySet<number>,
     deliver: (position: number, value: unknown) => void,
     fail: (position: number, reason: string) => void,
-  ): Promise<void> {
+  ): Promise<number[]> {
+    const missing: number[] = [];
     const positions = [...pending];
     for (let start = 0; start < positions.length; start += 100) {
       const chunk = positions.slice(start, start + 100);
       const jobs = await Promise.all(chunk.map((p) => queue.getJob(evaluationJobId(evaluation, p))));
       for (let k = 0; k < chunk.length; k++) {
         const job: Job | undefined = jobs[k];
+        if (job === undefined) missing.push(chunk[k]!);
         if (job === undefined || !job.finishedOn) continue;
         if (job.failedReason && (await job.isFailed())) fail(chunk[k]!, job.failedReason);
         else if (job.returnvalue !== null && job.returnvalue !== undefined)
           deliver(chunk[k]!, job.returnvalue);
       }
     }
+    return missing;
   }
 
   /** Tells the workers to skip and abort an evaluation's jobs, and removes those not started. */
