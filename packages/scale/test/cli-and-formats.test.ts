@@ -6,10 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { evaluate, RunCancelledError } from "@trace-ts/trainer";
 import { checkJobData, checkOutcome } from "../src/distributed/evaluation-job.js";
 import {
@@ -26,25 +25,10 @@ import {
 } from "../src/index.js";
 import { checkRunOutcome } from "../src/sweep/sweep-job.js";
 import { sameText, sumAgent, sumExamples } from "./fixtures/eval-task.js";
-import { killFixtures, startFixture } from "./support/fixture-process.js";
-import { startRedis, type TestRedis } from "./support/redis-server.js";
+import { startFixture } from "./support/fixture-process.js";
+import { processSuite } from "./support/suite.js";
 
-let server: TestRedis;
-let root: string;
-
-beforeAll(async () => {
-  server = await startRedis();
-  root = mkdtempSync(join(tmpdir(), "scale-cli-"));
-}, 60_000);
-
-afterEach(async () => {
-  await killFixtures();
-});
-
-afterAll(async () => {
-  await server.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+const suite = processSuite("cli");
 
 const taskModule = fileURLToPath(new URL("./fixtures/sum-task-module.ts", import.meta.url));
 
@@ -62,14 +46,14 @@ describe("trace-ts-scale", () => {
       "--task",
       taskModule,
       "--redis",
-      server.url,
+      suite.server.url,
       "--prefix",
       prefix,
       "--concurrency",
       "2",
     ]);
     await cli.waitFor("evaluation worker ready: task sum");
-    const executor = new BullmqExecutor({ redis: server.url, prefix, task: "sum" });
+    const executor = new BullmqExecutor({ redis: suite.server.url, prefix, task: "sum" });
     try {
       const local = sumAgent();
       const result = await evaluate({
@@ -109,12 +93,12 @@ describe("trace-ts-scale", () => {
   });
 
   it("refuses a task module without a task, naming the file", async () => {
-    const file = join(root, "not-a-task.mjs");
+    const file = join(suite.root, "not-a-task.mjs");
     writeFileSync(file, "export default { name: 'x' };\n");
     await expect(loadTask(file)).rejects.toBeInstanceOf(InvalidTaskError);
-    await expect(loadTask(join(root, "missing.mjs"))).rejects.toThrow(/cannot load the task module/);
+    await expect(loadTask(join(suite.root, "missing.mjs"))).rejects.toThrow(/cannot load the task module/);
     const t = io();
-    expect(await main(["worker", "--task", file, "--redis", server.url], t.io)).toBe(1);
+    expect(await main(["worker", "--task", file, "--redis", suite.server.url], t.io)).toBe(1);
     expect(t.err.join("\n")).toContain("SCALE_TASK_INVALID");
   });
 });
@@ -258,8 +242,8 @@ describe("sweep grids and tables", () => {
 
 describe("FileFence", () => {
   it("refuses the older writer once a newer one took the folder, and survives Redis restarting empty", async () => {
-    const connection = server.url;
-    const directory = mkdtempSync(join(root, "fence-"));
+    const connection = suite.server.url;
+    const directory = mkdtempSync(join(suite.root, "fence-"));
     const key = `f${randomBytes(4).toString("hex")}:fence`;
     try {
       const first = await FileFence.acquire(connection, key, directory);
@@ -273,7 +257,7 @@ describe("FileFence", () => {
       second.check("log", "log.jsonl");
       expect(Number(readFileSync(join(directory, FENCE_FILE), "utf8"))).toBe(second.token);
       // Redis forgets the counter: the next token is still above the folder's
-      await server.restart();
+      await suite.server.restart();
       const third = await FileFence.acquire(connection, key, directory);
       expect(third.token).toBeGreaterThan(second.token);
       expect(() => second.check("log", "log.jsonl")).toThrow(/took the run over/);

@@ -1,13 +1,10 @@
 /**
  * Distributed evaluation against a real Redis with worker processes: the same results, order and
  * rules as a local evaluation, parameter values sent along, abort, and the failures of a
- * distributed system (a worker SIGKILLed mid-job, a stalled job picked up by a second worker).
+ * distributed system (a worker SIGKILLed mid-job, a stalled job picked up by a second worker,
+ * Redis restarting empty).
  */
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterEach, describe, expect, it } from "@jest/globals";
 import {
   type Evaluation,
   evaluate,
@@ -18,29 +15,17 @@ import {
 import { Queue } from "bullmq";
 import { BullmqExecutor, DistributedJobError } from "../src/index.js";
 import { type Sum, sameText, sumAgent, sumExamples } from "./fixtures/eval-task.js";
-import { type FixtureProcess, killFixtures, startFixture } from "./support/fixture-process.js";
-import { startRedis, type TestRedis } from "./support/redis-server.js";
+import { type FixtureProcess, startFixture } from "./support/fixture-process.js";
+import { processSuite } from "./support/suite.js";
 
-let server: TestRedis;
-let markerDir: string;
+const suite = processSuite("eval");
 const executors: BullmqExecutor[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-  markerDir = mkdtempSync(join(tmpdir(), "scale-eval-"));
-}, 60_000);
 
 afterEach(async () => {
   await Promise.all(executors.splice(0).map((e) => e.close()));
-  await killFixtures();
 });
 
-afterAll(async () => {
-  await server.stop();
-  rmSync(markerDir, { recursive: true, force: true });
-});
-
-const newPrefix = () => `e${randomBytes(4).toString("hex")}:`;
+const newPrefix = suite.prefix;
 
 async function startWorkers(
   prefix: string,
@@ -50,12 +35,12 @@ async function startWorkers(
   const workers: FixtureProcess[] = [];
   for (let i = 0; i < count; i++) {
     const worker = startFixture("eval-worker.ts", [
-      server.url,
+      suite.server.url,
       prefix,
       String(options.concurrency ?? 3),
       String(options.lockMs ?? 30_000),
       String(options.stalledMs ?? 30_000),
-      markerDir,
+      suite.root,
     ]);
     workers.push(worker);
   }
@@ -64,7 +49,7 @@ async function startWorkers(
 }
 
 function executor(prefix: string, extra: { attempts?: number; reconcileMs?: number } = {}) {
-  const e = new BullmqExecutor({ redis: server.url, prefix, task: "sum", backoffMs: 100, ...extra });
+  const e = new BullmqExecutor({ redis: suite.server.url, prefix, task: "sum", backoffMs: 100, ...extra });
   executors.push(e);
   return e;
 }
@@ -192,7 +177,10 @@ describe("distributed evaluation on BullMQ workers", () => {
       },
     }).catch((e: unknown) => e);
     expect(result).toBeInstanceOf(RunCancelledError);
-    const queue = new Queue("trace-ts-eval", { connection: { url: server.url }, prefix: `${prefix}bull` });
+    const queue = new Queue("trace-ts-eval", {
+      connection: { url: suite.server.url },
+      prefix: `${prefix}bull`,
+    });
     try {
       const counts = await queue.getJobCounts("waiting", "prioritized", "delayed");
       expect(counts.waiting + counts.prioritized + counts.delayed).toBe(0);
@@ -252,7 +240,7 @@ describe("distributed evaluation on BullMQ workers", () => {
     const prefix = newPrefix();
     await startWorkers(prefix, 1);
     const wrongTask = new BullmqExecutor({
-      redis: server.url,
+      redis: suite.server.url,
       prefix,
       task: "other",
       attempts: 2,
@@ -286,7 +274,7 @@ describe("distributed evaluation on BullMQ workers", () => {
       executor: executor(prefix, { reconcileMs: 1000 }),
       parameters: local.agent.parameters(),
       onProgress: (done) => {
-        if (done === 2) restarted ??= server.restart();
+        if (done === 2) restarted ??= suite.server.restart();
       },
     });
     await restarted;

@@ -1,14 +1,13 @@
 /**
  * Sweeps against a real Redis with worker processes: a grid of runs trained by two workers and
  * its table; a worker SIGKILLed mid-run, whose run another worker resumes from its checkpoint and
- * ends identical to an uninterrupted run; a stalled worker whose run is picked up by a second one,
- * after which the first is refused every write by the fencing token.
+ * ends identical to an uninterrupted run; a worker that closes, whose run goes back on the queue
+ * without using an attempt; a stalled worker whose run is picked up by a second one, after which
+ * the first is refused every write by the fencing token.
  */
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { normalizedLog } from "../../trainer/test/helpers/log.js";
 import {
   enqueueSweep,
@@ -20,27 +19,11 @@ import {
   sweepGrid,
 } from "../src/index.js";
 import { multiplierSweep } from "./fixtures/sweep-task.js";
-import { type FixtureProcess, killFixtures, startFixture } from "./support/fixture-process.js";
-import { startRedis, type TestRedis } from "./support/redis-server.js";
+import { type FixtureProcess, startFixture } from "./support/fixture-process.js";
+import { processSuite } from "./support/suite.js";
 
-let server: TestRedis;
-let root: string;
-
-beforeAll(async () => {
-  server = await startRedis();
-  root = mkdtempSync(join(tmpdir(), "scale-sweep-"));
-}, 60_000);
-
-afterEach(async () => {
-  await killFixtures();
-});
-
-afterAll(async () => {
-  await server.stop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-const newPrefix = () => `w${randomBytes(4).toString("hex")}:`;
+const suite = processSuite("sweep");
+const newPrefix = suite.prefix;
 
 interface WorkerSettings {
   readonly lockMs?: number;
@@ -52,7 +35,7 @@ interface WorkerSettings {
 
 async function startWorker(prefix: string, storage: string, s: WorkerSettings = {}): Promise<FixtureProcess> {
   const worker = startFixture("sweep-worker.ts", [
-    server.url,
+    suite.server.url,
     prefix,
     storage,
     String(s.lockMs ?? 30_000),
@@ -60,7 +43,7 @@ async function startWorker(prefix: string, storage: string, s: WorkerSettings = 
     String(s.latencyMs ?? 0),
     String(s.blockStep ?? 0),
     String(s.blockMs ?? 0),
-    root,
+    suite.root,
   ]);
   await worker.waitFor("ready");
   return worker;
@@ -68,7 +51,7 @@ async function startWorker(prefix: string, storage: string, s: WorkerSettings = 
 
 async function waitUntilFinished(prefix: string, sweep: string, count: number): Promise<SweepRow[]> {
   for (;;) {
-    const rows = await readSweep({ redis: server.url, prefix, sweep });
+    const rows = await readSweep({ redis: suite.server.url, prefix, sweep });
     if (rows.length === count && rows.every((r) => r.state === "completed" || r.state === "failed"))
       return rows;
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -77,7 +60,7 @@ async function waitUntilFinished(prefix: string, sweep: string, count: number): 
 
 /** The run trained in this process without interruption, in its own folder. */
 async function uninterrupted(run: SweepRun, directory: string) {
-  const fence = await FileFence.acquire(server.url, `${newPrefix()}fence`, directory);
+  const fence = await FileFence.acquire(suite.server.url, `${newPrefix()}fence`, directory);
   const outcome = await multiplierSweep().run(run, {
     directory,
     checkpoint: join(directory, "checkpoint.json"),
@@ -97,7 +80,7 @@ function finalParameters(directory: string): unknown {
 describe("sweeps on BullMQ workers", () => {
   it("trains a grid with two workers; sweep-status prints the table", async () => {
     const prefix = newPrefix();
-    const storage = mkdtempSync(join(root, "grid-"));
+    const storage = mkdtempSync(join(suite.root, "grid-"));
     const runs = sweepGrid({
       tasks: ["mult"],
       optimizers: ["json"],
@@ -114,7 +97,7 @@ describe("sweeps on BullMQ workers", () => {
       await startWorker(prefix, storage, { latencyMs: 40 }),
       await startWorker(prefix, storage, { latencyMs: 40 }),
     ];
-    expect(await enqueueSweep({ redis: server.url, prefix, sweep: "grid", runs })).toBe(4);
+    expect(await enqueueSweep({ redis: suite.server.url, prefix, sweep: "grid", runs })).toBe(4);
     const rows = await waitUntilFinished(prefix, "grid", 4);
     expect(rows.map((r) => [r.run.id, r.state])).toEqual(runs.map((r) => [r.id, "completed"]));
     for (const row of rows) {
@@ -125,10 +108,13 @@ describe("sweeps on BullMQ workers", () => {
     expect(workers.every((w) => w.stdout().includes("step "))).toBe(true);
 
     const lines: string[] = [];
-    const code = await main(["sweep-status", "--sweep", "grid", "--redis", server.url, "--prefix", prefix], {
-      out: (line) => lines.push(line),
-      err: (line) => lines.push(line),
-    });
+    const code = await main(
+      ["sweep-status", "--sweep", "grid", "--redis", suite.server.url, "--prefix", prefix],
+      {
+        out: (line) => lines.push(line),
+        err: (line) => lines.push(line),
+      },
+    );
     expect(code).toBe(0);
     const text = lines.join("\n");
     for (const run of runs)
@@ -140,9 +126,9 @@ describe("sweeps on BullMQ workers", () => {
 
   it("resumes a SIGKILLed worker's run on another worker from its checkpoint; it ends identical", async () => {
     const prefix = newPrefix();
-    const storage = mkdtempSync(join(root, "kill-"));
+    const storage = mkdtempSync(join(suite.root, "kill-"));
     const [run] = sweepGrid({ tasks: ["mult"], optimizers: ["json"], seeds: [7] });
-    await enqueueSweep({ redis: server.url, prefix, sweep: "kill", runs: [run!] });
+    await enqueueSweep({ redis: suite.server.url, prefix, sweep: "kill", runs: [run!] });
     const doomed = await startWorker(prefix, storage, { lockMs: 1500, stalledMs: 300, latencyMs: 150 });
     await doomed.waitFor(`step ${run!.id} 3`);
     await doomed.kill();
@@ -153,7 +139,7 @@ describe("sweeps on BullMQ workers", () => {
     // the rescuer did not start over: it took only the steps after the last checkpoint
     expect(rescuer.stdout()).not.toContain(`step ${run!.id} 1\n`);
 
-    const referenceDirectory = mkdtempSync(join(root, "reference-"));
+    const referenceDirectory = mkdtempSync(join(suite.root, "reference-"));
     const reference = await uninterrupted(run!, referenceDirectory);
     const directory = join(storage, "kill", run!.id);
     expect(normalizedLog(join(directory, "log.jsonl"))).toEqual(reference.log);
@@ -166,9 +152,9 @@ describe("sweeps on BullMQ workers", () => {
 
   it("puts a run back on the queue when its worker closes (SIGTERM); another continues it, identical", async () => {
     const prefix = newPrefix();
-    const storage = mkdtempSync(join(root, "close-"));
+    const storage = mkdtempSync(join(suite.root, "close-"));
     const [run] = sweepGrid({ tasks: ["mult"], optimizers: ["json"], seeds: [5] });
-    await enqueueSweep({ redis: server.url, prefix, sweep: "close", runs: [run!] });
+    await enqueueSweep({ redis: suite.server.url, prefix, sweep: "close", runs: [run!] });
     const leaving = await startWorker(prefix, storage, { latencyMs: 150 });
     await leaving.waitFor(`step ${run!.id} 3`);
     leaving.child.kill("SIGTERM");
@@ -180,13 +166,13 @@ describe("sweeps on BullMQ workers", () => {
     // closing used no attempt: the run completed on its first
     expect(row!.attempts).toBe(1);
     expect(staying.stdout()).not.toContain(`step ${run!.id} 1\n`);
-    const reference = await uninterrupted(run!, mkdtempSync(join(root, "reference-")));
+    const reference = await uninterrupted(run!, mkdtempSync(join(suite.root, "reference-")));
     expect(normalizedLog(join(storage, "close", run!.id, "log.jsonl"))).toEqual(reference.log);
   }, 180_000);
 
   it("fences out a stalled worker whose run a second worker took over; the run ends identical", async () => {
     const prefix = newPrefix();
-    const storage = mkdtempSync(join(root, "stall-"));
+    const storage = mkdtempSync(join(suite.root, "stall-"));
     const [run] = sweepGrid({ tasks: ["mult"], optimizers: ["json"], seeds: [3] });
     // whichever worker takes the run blocks its event loop at step 2 for far longer than its lock;
     // the other one's stalled-job check hands the run to itself
@@ -195,7 +181,7 @@ describe("sweeps on BullMQ workers", () => {
       await startWorker(prefix, storage, settings),
       await startWorker(prefix, storage, settings),
     ];
-    await enqueueSweep({ redis: server.url, prefix, sweep: "stall", runs: [run!] });
+    await enqueueSweep({ redis: suite.server.url, prefix, sweep: "stall", runs: [run!] });
     const [row] = await waitUntilFinished(prefix, "stall", 1);
     expect(row!.state).toBe("completed");
     expect(row!.outcome).toMatchObject({ reason: "completed", steps: 8, resumed: true });
@@ -212,7 +198,7 @@ describe("sweeps on BullMQ workers", () => {
       /stale refused to write .* holds fencing token 1, but token 2 took the run over/,
     );
 
-    const reference = await uninterrupted(run!, mkdtempSync(join(root, "reference-")));
+    const reference = await uninterrupted(run!, mkdtempSync(join(suite.root, "reference-")));
     const directory = join(storage, "stall", run!.id);
     expect(normalizedLog(join(directory, "log.jsonl"))).toEqual(reference.log);
     const result = JSON.parse(readFileSync(join(directory, "result.json"), "utf8")) as { token: number };
