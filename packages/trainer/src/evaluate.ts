@@ -27,7 +27,7 @@ import { type Guide, type GuideResult, validGuideResult } from "./guides/types.j
 import { type Metrics, meanMetrics } from "./objective/metrics.js";
 import type { ExampleExecutor, ParameterValue } from "./remote/executor.js";
 import { runRemote } from "./remote/run-remote.js";
-import { jsonCopy } from "./snapshot.js";
+import { valuesByName } from "./snapshot.js";
 
 /** The outcome of one example. */
 export interface ExampleResult<O = unknown> {
@@ -233,17 +233,12 @@ export async function evaluate<I, O, T>(options: EvaluateOptions<I, O, T>): Prom
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.usage ? { usage: options.usage } : {}),
-      ...(options.executor ? { executor: options.executor, parameters: valuesOf(options.parameters) } : {}),
+      ...(options.executor
+        ? { executor: options.executor, parameters: () => valuesByName([...(options.parameters ?? [])]) }
+        : {}),
     },
   );
   return summarize(outcomes, performance.now() - started);
-}
-
-/** The values of `parameters` by name, read when the executor is called. */
-function valuesOf(parameters: Iterable<ParameterNode> | undefined): () => readonly ParameterValue[] {
-  const list = parameters === undefined ? [] : [...parameters];
-  return () =>
-    list.map((p) => ({ name: p.name, value: jsonCopy(p.peek(), `the value of parameter ${p.name}`) }));
 }
 
 function isExampleArray<I, T>(

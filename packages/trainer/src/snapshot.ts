@@ -68,6 +68,15 @@ export function takeSnapshot(parameters: readonly ParameterNode[]): Snapshot {
 }
 
 /**
+ * The current values of `parameters` by name (deep JSON copies), as sent to an executor.
+ * @param parameters the parameters
+ */
+export function valuesByName(parameters: readonly ParameterNode[]): { name: string; value: unknown }[] {
+  const values = takeSnapshot(parameters);
+  return parameters.map((p, i) => ({ name: p.name, value: values[i] }));
+}
+
+/**
  * Sets each parameter to its value in `snapshot` (parameters already equal are left alone, so
  * their version and compiled code stay).
  * @param parameters the parameters, in the snapshot's order

@@ -143,7 +143,7 @@ export async function startEvaluationWorker(options: EvaluationWorkerOptions): P
   };
 
   let processed = 0;
-  const process = async (job: Job): Promise<RemoteOutcome> => {
+  const runJob = async (job: Job): Promise<RemoteOutcome> => {
     const data = checkJobData(job.data);
     if (typeof data === "string") throw new UnrecoverableError(`malformed evaluation job: ${data}`);
     if (data.task !== task.name) {
@@ -184,7 +184,7 @@ export async function startEvaluationWorker(options: EvaluationWorkerOptions): P
     }
   };
 
-  const worker = new Worker(queue, process, {
+  const worker = new Worker(queue, runJob, {
     connection: client,
     prefix: bullPrefix(prefix),
     concurrency,

@@ -6,7 +6,7 @@
  * checkpoint and the first can write nothing more.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InvalidOptionError } from "@trace-ts/core";
 import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
@@ -92,7 +92,7 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
   const redis = new RedisConnection(where, connection.client, DEFAULT_TIMEOUT_MS);
   const shutdown = new AbortController();
 
-  const process = async (job: Job, token?: string): Promise<SweepRunOutcome> => {
+  const runJob = async (job: Job, token?: string): Promise<SweepRunOutcome> => {
     const data = job.data as Partial<SweepJobData> | null;
     if (data?.v !== SWEEP_FORMAT_VERSION) {
       throw new UnrecoverableError(
@@ -143,7 +143,6 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
     }
     const text = `${JSON.stringify({ v: SWEEP_FORMAT_VERSION, run, outcome: checked, token: fence.token })}\n`;
     const temporary = join(directory, `result.json.${randomBytes(4).toString("hex")}.tmp`);
-    mkdirSync(directory, { recursive: true });
     writeFileSync(temporary, text);
     fence.check("checkpoint", join(directory, "result.json"));
     renameSync(temporary, join(directory, "result.json"));
@@ -153,7 +152,7 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
     return checked;
   };
 
-  const worker = new Worker(queue, process, {
+  const worker = new Worker(queue, runJob, {
     connection: connection.client,
     prefix: bullPrefix(prefix),
     concurrency,

@@ -20,8 +20,9 @@ import {
 import type { EvalRecord } from "../log/records.js";
 import type { Metrics } from "../objective/metrics.js";
 import type { TrainingProgress } from "../progress.js";
+import { valuesByName } from "../snapshot.js";
 import type { Settings } from "./config.js";
-import { evalRecord, parameterValues } from "./log-records.js";
+import { evalRecord } from "./log-records.js";
 import type { StopRules } from "./stops.js";
 
 /** What the runner uses of its session besides the settings. */
@@ -218,7 +219,7 @@ export class ExampleRunner<I, O, T> {
       ...(s.executor !== undefined && !requireNode
         ? {
             executor: s.executor,
-            parameters: () => parameterValues(s.parameters).map(({ name, value }) => ({ name, value })),
+            parameters: () => valuesByName(s.parameters),
           }
         : {}),
     };
